@@ -1,0 +1,20 @@
+using PerfKit.TestUtilities;
+
+namespace PerfKit.Memory.Tests;
+
+public sealed class PackageConventionsTests
+{
+    private static readonly System.Reflection.Assembly Package = typeof(PerfKitMemoryDiagnostics).Assembly;
+
+    [Fact]
+    public void ExportedTypes_LiveInThePackageNamespace() =>
+        PackageConventions.ExportedTypesLiveInPackageNamespace(Package);
+
+    [Fact]
+    public void ServiceCollectionExtensions_AreNamedAfterThePackage() =>
+        PackageConventions.ServiceCollectionExtensionsAreNamedAfterThePackage(Package);
+
+    [Fact]
+    public void MeterName_IsThePackageId() =>
+        PerfKitMemoryDiagnostics.MeterName.Should().Be(Package.GetName().Name);
+}
