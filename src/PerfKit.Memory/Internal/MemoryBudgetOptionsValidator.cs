@@ -1,0 +1,67 @@
+using Microsoft.Extensions.Options;
+
+namespace PerfKit.Memory.Internal;
+
+/// <summary>The DataAnnotations rules of <see cref="MemoryBudgetOptions"/>, generated at compile time (AOT-safe).</summary>
+[OptionsValidator]
+internal sealed partial class MemoryBudgetOptionsValidator : IValidateOptions<MemoryBudgetOptions>;
+
+/// <summary>The rules that span several options.</summary>
+internal sealed class MemoryBudgetOptionsCrossValidator : IValidateOptions<MemoryBudgetOptions>
+{
+    public ValidateOptionsResult Validate(string? name, MemoryBudgetOptions options)
+    {
+        var builder = new ValidateOptionsResultBuilder();
+        if (!(options.ElevatedThreshold < options.HighThreshold && options.HighThreshold < options.CriticalThreshold))
+        {
+            builder.AddError(
+                $"must be in increasing order (ElevatedThreshold {options.ElevatedThreshold} < HighThreshold {options.HighThreshold} < CriticalThreshold {options.CriticalThreshold}).",
+                $"{nameof(MemoryBudgetOptions)}.{nameof(MemoryBudgetOptions.ElevatedThreshold)}");
+        }
+
+        if (options.ReclaimTargetFraction >= options.HighThreshold)
+        {
+            builder.AddError(
+                $"must be below HighThreshold ({options.HighThreshold}), or every automatic reclaim would end at High pressure; it is {options.ReclaimTargetFraction}.",
+                $"{nameof(MemoryBudgetOptions)}.{nameof(MemoryBudgetOptions.ReclaimTargetFraction)}");
+        }
+
+        if (options.Hysteresis >= options.ElevatedThreshold)
+        {
+            builder.AddError(
+                $"must be below ElevatedThreshold ({options.ElevatedThreshold}); it is {options.Hysteresis}.",
+                $"{nameof(MemoryBudgetOptions)}.{nameof(MemoryBudgetOptions.Hysteresis)}");
+        }
+
+        CheckDuration(builder, nameof(MemoryBudgetOptions.SamplingInterval), options.SamplingInterval, TimeSpan.FromMilliseconds(10), TimeSpan.FromHours(1));
+        CheckDuration(builder, nameof(MemoryBudgetOptions.MinimumReclaimInterval), options.MinimumReclaimInterval, TimeSpan.Zero, TimeSpan.FromDays(1));
+        CheckDuration(builder, nameof(MemoryBudgetOptions.ResponderTimeout), options.ResponderTimeout, TimeSpan.FromMilliseconds(1), TimeSpan.FromHours(1));
+        return builder.Build();
+    }
+
+    private static void CheckDuration(ValidateOptionsResultBuilder builder, string name, TimeSpan value, TimeSpan min, TimeSpan max)
+    {
+        if (value < min || value > max)
+        {
+            builder.AddError($"must be between {min} and {max}; it is {value}.", $"{nameof(MemoryBudgetOptions)}.{name}");
+        }
+    }
+
+    /// <summary>Runs both validators; used where there is no DI container to do it.</summary>
+    public static void ThrowIfInvalid(MemoryBudgetOptions options)
+    {
+        var failures = new List<string>();
+        foreach (var result in new[] { new MemoryBudgetOptionsValidator().Validate(Options.DefaultName, options), new MemoryBudgetOptionsCrossValidator().Validate(Options.DefaultName, options) })
+        {
+            if (result.Failed)
+            {
+                failures.AddRange(result.Failures);
+            }
+        }
+
+        if (failures.Count > 0)
+        {
+            throw new OptionsValidationException(Options.DefaultName, typeof(MemoryBudgetOptions), failures);
+        }
+    }
+}

@@ -1,0 +1,173 @@
+using System.Runtime;
+using PerfKit.Memory.Internal;
+
+namespace PerfKit.Memory;
+
+public sealed partial class MemoryBudget
+{
+    private readonly SemaphoreSlim _reclaimGate = new(1, 1);
+    private long _lastAutomaticReclaim = long.MinValue;
+
+    /// <inheritdoc />
+    public ValueTask<ReclaimReport> ReclaimAsync(CancellationToken cancellationToken = default) =>
+        ReclaimAsync(Math.Max(1, (long)(BudgetBytes * _options.ReclaimTargetFraction)), cancellationToken);
+
+    /// <inheritdoc />
+    public ValueTask<ReclaimReport> ReclaimAsync(long targetBytes, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(targetBytes);
+        return ReclaimCoreAsync(targetBytes, "manual", cancellationToken);
+    }
+
+    private void MaybeReclaimAutomatically(long budget)
+    {
+        if (!_options.AutomaticReclaim || !_running)
+        {
+            return;
+        }
+
+        var now = _timeProvider.GetTimestamp();
+        var last = Interlocked.Read(ref _lastAutomaticReclaim);
+        if (last != long.MinValue && _timeProvider.GetElapsedTime(last, now) < _options.MinimumReclaimInterval)
+        {
+            return;
+        }
+
+        if (Interlocked.CompareExchange(ref _lastAutomaticReclaim, now, last) != last)
+        {
+            return;
+        }
+
+        var target = Math.Max(1, (long)(budget * _options.ReclaimTargetFraction));
+        _ = RunAutomaticReclaimAsync(target);
+    }
+
+    private async Task RunAutomaticReclaimAsync(long target)
+    {
+        try
+        {
+            await ReclaimCoreAsync(target, "automatic", CancellationToken.None).ConfigureAwait(false);
+            SampleSafely();
+        }
+#pragma warning disable CA1031 // A background reclaim must never take the process down.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            Log.AutomaticReclaimFailed(_logger, ex);
+        }
+    }
+
+    private async ValueTask<ReclaimReport> ReclaimCoreAsync(long targetBytes, string trigger, CancellationToken cancellationToken)
+    {
+        await _reclaimGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var started = _timeProvider.GetTimestamp();
+            var steps = new List<ReclaimStep>();
+            var before = Current();
+            var current = before;
+
+            if (current > targetBytes)
+            {
+                current = Step(steps, "gc", current, static () => GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: false));
+            }
+
+            foreach (var responder in SnapshotResponders())
+            {
+                if (current <= targetBytes)
+                {
+                    break;
+                }
+
+                cancellationToken.ThrowIfCancellationRequested();
+                current = await RunResponderAsync(steps, responder, current, targetBytes, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (current > targetBytes && _options.CompactAsLastResort)
+            {
+                current = Step(steps, "gc-compacting", current, static () =>
+                {
+                    GCSettings.LargeObjectHeapCompactionMode = GCLargeObjectHeapCompactionMode.CompactOnce;
+                    GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+                });
+            }
+
+            var report = new ReclaimReport(_options.UsageSource, targetBytes, before, current, _timeProvider.GetElapsedTime(started), steps);
+            var result = report.ReachedTarget ? "reached" : "missed";
+            _metrics.Reclaims.Add(1, new("trigger", trigger), new("result", result));
+            _metrics.ReclaimedBytes.Add(Math.Max(0, report.BytesFreed));
+            _metrics.ReclaimDuration.Record(report.Duration.TotalSeconds, new KeyValuePair<string, object?>("trigger", trigger));
+            Log.ReclaimCompleted(_logger, result, targetBytes, before, current, report.Duration.TotalMilliseconds, steps.Count);
+            return report;
+        }
+        finally
+        {
+            _reclaimGate.Release();
+        }
+    }
+
+    private long Current() => _probe.Read().UsageBytes(_options.UsageSource);
+
+    private long Step(List<ReclaimStep> steps, string name, long current, Action collect)
+    {
+        var started = _timeProvider.GetTimestamp();
+        collect();
+        var after = Current();
+        steps.Add(new ReclaimStep(name, current - after, 0, _timeProvider.GetElapsedTime(started), ReclaimStepOutcome.Completed, null));
+        return after;
+    }
+
+    private async ValueTask<long> RunResponderAsync(List<ReclaimStep> steps, IMemoryPressureResponder responder, long current, long targetBytes, CancellationToken cancellationToken)
+    {
+        var started = _timeProvider.GetTimestamp();
+        var outcome = ReclaimStepOutcome.Completed;
+        Exception? error = null;
+        long reported = 0;
+        using var responderCts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        Task<long> task;
+        try
+        {
+            task = responder.RespondAsync(new MemoryPressureContext(Level, current, targetBytes), responderCts.Token).AsTask();
+        }
+#pragma warning disable CA1031 // A responder that throws synchronously is treated like one that faults.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            task = Task.FromException<long>(ex);
+        }
+
+        try
+        {
+            reported = await task.WaitAsync(_options.ResponderTimeout, _timeProvider, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            outcome = ReclaimStepOutcome.TimedOut;
+            await responderCts.CancelAsync().ConfigureAwait(false);
+            _ = task.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            Log.ResponderTimedOut(_logger, responder.Name, _options.ResponderTimeout.TotalMilliseconds);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+#pragma warning disable CA1031 // A failing responder must not stop the reclaim.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            outcome = ReclaimStepOutcome.Failed;
+            error = ex;
+            Log.ResponderFailed(_logger, ex, responder.Name);
+        }
+
+        if (outcome != ReclaimStepOutcome.Completed)
+        {
+            _metrics.ResponderFailures.Add(1, new("responder", responder.Name), new("outcome", outcome == ReclaimStepOutcome.TimedOut ? "timeout" : "error"));
+        }
+
+        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: false);
+        var after = Current();
+        steps.Add(new ReclaimStep(responder.Name, current - after, reported, _timeProvider.GetElapsedTime(started), outcome, error));
+        return after;
+    }
+}

@@ -1,0 +1,329 @@
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using PerfKit.Memory.Internal;
+
+namespace PerfKit.Memory;
+
+/// <summary>
+/// The memory budget and its pressure monitor. With DI, <c>AddPerfKitMemory</c> registers it and a hosted service
+/// that starts it; without DI, create it and call <see cref="Start"/>. Sampling runs on a <see cref="TimeProvider"/>
+/// timer every <see cref="MemoryBudgetOptions.SamplingInterval"/> and after gen2 collections.
+/// </summary>
+public sealed partial class MemoryBudget : IMemoryBudget, IDisposable
+{
+    private readonly MemoryBudgetOptions _options;
+    private readonly TimeProvider _timeProvider;
+    private readonly IMemoryProbe _probe;
+    private readonly ILogger _logger;
+    private readonly MemoryMetrics _metrics;
+    private readonly Lock _sync = new();
+    private readonly Lock _sampleSync = new();
+    private IObserver<MemoryPressureChange>[] _observers = [];
+    private IMemoryPressureResponder[] _responders;
+    private Func<IEnumerable<IMemoryPressureResponder>>? _lateResponders;
+    private ITimer? _timer;
+    private volatile bool _running;
+    private int _lastGen2Count;
+    private MemoryReading _lastReading;
+    private long _budgetBytes;
+    private long _usageBytes;
+    private int _level;
+
+    /// <summary>Creates a budget. Options are validated here: bad options throw <see cref="Microsoft.Extensions.Options.OptionsValidationException"/> naming the option.</summary>
+    /// <param name="options">The options.</param>
+    /// <param name="timeProvider">The clock of the sampling timer and of reclaim timings; default <see cref="TimeProvider.System"/>.</param>
+    /// <param name="probe">Where readings come from; default <see cref="RuntimeMemoryProbe.Instance"/>.</param>
+    /// <param name="responders">Responders known up front (DI passes the registered ones); more can be added with <see cref="Register"/>.</param>
+    /// <param name="loggerFactory">Where logs go; default none.</param>
+    /// <param name="meterFactory">Creates the <c>PerfKit.Memory</c> meter; default a shared meter.</param>
+    public MemoryBudget(
+        MemoryBudgetOptions options,
+        TimeProvider? timeProvider = null,
+        IMemoryProbe? probe = null,
+        IEnumerable<IMemoryPressureResponder>? responders = null,
+        ILoggerFactory? loggerFactory = null,
+        IMeterFactory? meterFactory = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        MemoryBudgetOptionsCrossValidator.ThrowIfInvalid(options);
+        _options = options;
+        _timeProvider = timeProvider ?? TimeProvider.System;
+        _probe = probe ?? RuntimeMemoryProbe.Instance;
+        _responders = responders?.ToArray() ?? [];
+        _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("PerfKit.Memory.MemoryBudget");
+        _metrics = MemoryMetrics.For(meterFactory);
+        Measure(_probe.Read());
+        _metrics.Track(this);
+    }
+
+    /// <summary>DI's constructor: registered responders are resolved at the first reclaim, so a responder may itself depend on the budget.</summary>
+    internal MemoryBudget(
+        MemoryBudgetOptions options,
+        TimeProvider? timeProvider,
+        IMemoryProbe? probe,
+        Func<IEnumerable<IMemoryPressureResponder>> lateResponders,
+        ILoggerFactory? loggerFactory,
+        IMeterFactory? meterFactory)
+        : this(options, timeProvider, probe, (IEnumerable<IMemoryPressureResponder>?)null, loggerFactory, meterFactory) => _lateResponders = lateResponders;
+
+    /// <inheritdoc />
+    public long BudgetBytes => Volatile.Read(ref _budgetBytes);
+
+    /// <inheritdoc />
+    public long UsageBytes => Volatile.Read(ref _usageBytes);
+
+    /// <inheritdoc />
+    public MemoryPressureLevel Level => (MemoryPressureLevel)Volatile.Read(ref _level);
+
+    /// <inheritdoc />
+    public MemoryReading LastReading
+    {
+        get
+        {
+            lock (_sync)
+            {
+                return _lastReading;
+            }
+        }
+    }
+
+    /// <summary>The options in force.</summary>
+    public MemoryBudgetOptions Options => _options;
+
+    internal bool IsRunning => _running;
+
+    /// <summary>Starts sampling (timer and gen2 callback). Applies the heap hard limit if the options ask for it. Calling it twice is harmless.</summary>
+    public void Start()
+    {
+        lock (_sync)
+        {
+            if (_running)
+            {
+                return;
+            }
+
+            _running = true;
+            _lastGen2Count = GC.CollectionCount(2);
+            _timer = _timeProvider.CreateTimer(static s => ((MemoryBudget)s!).SampleSafely(), this, _options.SamplingInterval, _options.SamplingInterval);
+        }
+
+        Gen2GcCallback.Register(this);
+        if (_options.ApplyHeapHardLimit)
+        {
+            ApplyHeapHardLimit(BudgetBytes);
+        }
+
+        SampleSafely();
+    }
+
+    /// <summary>Stops sampling. Readings, reclaim and responders keep working on demand.</summary>
+    public void Stop()
+    {
+        lock (_sync)
+        {
+            _running = false;
+            _timer?.Dispose();
+            _timer = null;
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        Stop();
+        IObserver<MemoryPressureChange>[] observers;
+        lock (_sync)
+        {
+            observers = _observers;
+            _observers = [];
+        }
+
+        foreach (var observer in observers)
+        {
+            observer.OnCompleted();
+        }
+    }
+
+    /// <inheritdoc />
+    public MemoryPressureLevel Sample()
+    {
+        var reading = _probe.Read();
+        MemoryPressureLevel level;
+        long budget;
+        lock (_sampleSync)
+        {
+            var previous = Level;
+            (level, budget, var usage) = Measure(reading);
+            if (level != previous)
+            {
+                Log.PressureChanged(_logger, previous, level, usage, budget);
+                Publish(new MemoryPressureChange(previous, level, usage, budget, _timeProvider.GetUtcNow()));
+            }
+        }
+
+        if (level >= MemoryPressureLevel.High)
+        {
+            MaybeReclaimAutomatically(budget);
+        }
+
+        return level;
+    }
+
+    /// <inheritdoc />
+    public IDisposable Register(IMemoryPressureResponder responder)
+    {
+        ArgumentNullException.ThrowIfNull(responder);
+        lock (_sync)
+        {
+            _responders = [.. _responders, responder];
+        }
+
+        return new Registration(this, responder);
+    }
+
+    /// <inheritdoc />
+    public IDisposable Subscribe(IObserver<MemoryPressureChange> observer)
+    {
+        ArgumentNullException.ThrowIfNull(observer);
+        lock (_sync)
+        {
+            _observers = [.. _observers, observer];
+        }
+
+        return new Subscription(this, observer);
+    }
+
+    private IMemoryPressureResponder[] SnapshotResponders()
+    {
+        lock (_sync)
+        {
+            if (_lateResponders is { } late)
+            {
+                _lateResponders = null;
+                _responders = [.. late(), .. _responders];
+            }
+
+            return [.. _responders.OrderBy(static r => r.Priority)];
+        }
+    }
+
+    internal void OnGarbageCollected()
+    {
+        var count = GC.CollectionCount(2);
+        if (count != Interlocked.Exchange(ref _lastGen2Count, count))
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(static b => b.SampleSafely(), this, preferLocal: false);
+        }
+    }
+
+    private (MemoryPressureLevel Level, long Budget, long Usage) Measure(MemoryReading reading)
+    {
+        var budget = ResolveBudget(reading);
+        var usage = reading.UsageBytes(_options.UsageSource);
+        var level = PressureLevels.Next(Level, usage / (double)budget, _options);
+        lock (_sync)
+        {
+            _lastReading = reading;
+        }
+
+        Volatile.Write(ref _budgetBytes, budget);
+        Volatile.Write(ref _usageBytes, usage);
+        Volatile.Write(ref _level, (int)level);
+        return (level, budget, usage);
+    }
+
+    private long ResolveBudget(MemoryReading reading)
+    {
+        var available = reading.ContainerLimitBytes is { } limit
+            ? Math.Min(limit, reading.TotalAvailableBytes > 0 ? reading.TotalAvailableBytes : limit)
+            : reading.TotalAvailableBytes;
+        long? fromFraction = _options.BudgetFraction is { } f ? (long)(available * f) : null;
+        var budget = (_options.BudgetBytes, fromFraction) switch
+        {
+            ({ } bytes, { } fraction) => Math.Min(bytes, fraction),
+            ({ } bytes, null) => bytes,
+            (null, { } fraction) => fraction,
+            _ => (long)(available * MemoryBudgetOptions.DefaultBudgetFraction),
+        };
+        return Math.Max(1, budget);
+    }
+
+    private void Publish(MemoryPressureChange change)
+    {
+        IObserver<MemoryPressureChange>[] observers;
+        lock (_sync)
+        {
+            observers = _observers;
+        }
+
+        foreach (var observer in observers)
+        {
+            try
+            {
+                observer.OnNext(change);
+            }
+#pragma warning disable CA1031 // An observer's fault must not stop the others or the monitor.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                Log.ObserverFailed(_logger, ex);
+            }
+        }
+    }
+
+    private void SampleSafely()
+    {
+        if (!_running)
+        {
+            return;
+        }
+
+        try
+        {
+            Sample();
+        }
+#pragma warning disable CA1031 // The monitor outlives any single failed sample.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            Log.SampleFailed(_logger, ex);
+        }
+    }
+
+    private void ApplyHeapHardLimit(long limitBytes)
+    {
+        try
+        {
+            AppContext.SetData("GCHeapHardLimit", (ulong)limitBytes);
+            GC.RefreshMemoryLimit();
+            Log.HeapHardLimitApplied(_logger, limitBytes);
+        }
+        catch (InvalidOperationException ex)
+        {
+            Log.HeapHardLimitFailed(_logger, ex, limitBytes);
+        }
+    }
+
+    private sealed class Registration(MemoryBudget owner, IMemoryPressureResponder responder) : IDisposable
+    {
+        public void Dispose()
+        {
+            lock (owner._sync)
+            {
+                owner._responders = [.. owner._responders.Where(r => !ReferenceEquals(r, responder))];
+            }
+        }
+    }
+
+    private sealed class Subscription(MemoryBudget owner, IObserver<MemoryPressureChange> observer) : IDisposable
+    {
+        public void Dispose()
+        {
+            lock (owner._sync)
+            {
+                owner._observers = [.. owner._observers.Where(o => !ReferenceEquals(o, observer))];
+            }
+        }
+    }
+}

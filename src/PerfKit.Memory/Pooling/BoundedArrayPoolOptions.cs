@@ -1,0 +1,39 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace PerfKit.Memory.Pooling;
+
+/// <summary>Options of a <see cref="BoundedArrayPool{T}"/>.</summary>
+public sealed class BoundedArrayPoolOptions
+{
+    /// <summary>Default of <see cref="MaxRetainedBytes"/>: 64 MiB.</summary>
+    public const long DefaultMaxRetainedBytes = 64L * 1024 * 1024;
+
+    /// <summary>Default of <see cref="MaxArrayLength"/>: 1 Mi elements.</summary>
+    public const int DefaultMaxArrayLength = 1024 * 1024;
+
+    /// <summary>Default of <see cref="MaxArraysPerBucket"/>.</summary>
+    public const int DefaultMaxArraysPerBucket = 32;
+
+    /// <summary>A name for metrics, logs and reclaim reports. Default <c>arrays</c>.</summary>
+    [Required]
+    public string Name { get; set; } = "arrays";
+
+    /// <summary>
+    /// The most bytes the shared tier of the pool retains; returns past it are dropped for the GC. Each thread also
+    /// keeps at most one array per size class in a thread-local slot (as <c>ArrayPool.Shared</c> does); those are
+    /// counted in <see cref="PoolStatistics.RetainedBytes"/> and released by trims. Default 64 MiB.
+    /// </summary>
+    [Range(0L, long.MaxValue)]
+    public long MaxRetainedBytes { get; set; } = DefaultMaxRetainedBytes;
+
+    /// <summary>The longest array the pool keeps; longer rents are allocated and their returns dropped. Default 1 Mi elements.</summary>
+    [Range(16, 1 << 30)]
+    public int MaxArrayLength { get; set; } = DefaultMaxArrayLength;
+
+    /// <summary>How many arrays of one size the shared tier keeps per processor. Default 32.</summary>
+    [Range(1, 4096)]
+    public int MaxArraysPerBucket { get; set; } = DefaultMaxArraysPerBucket;
+
+    /// <summary>Whether each thread keeps one array per size class in a lock-free slot. Default true; turn off for a strict byte cap.</summary>
+    public bool ThreadLocalCaching { get; set; } = true;
+}

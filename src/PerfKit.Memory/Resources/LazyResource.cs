@@ -1,0 +1,316 @@
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using PerfKit.Memory.Internal;
+
+namespace PerfKit.Memory.Resources;
+
+/// <summary>
+/// A heavy resource (an ML model, a large lookup table) loaded on first use, exactly once under any concurrency,
+/// unloaded (disposed) when idle or under memory pressure, and reloaded transparently on the next use. Callers
+/// hold a <see cref="LazyResourceLease{T}"/>; the resource is never disposed while a lease is out: an unload asked
+/// for meanwhile happens when the last lease is released. A failed load reaches every waiting caller with the
+/// original exception and is tried again on the next use.
+/// </summary>
+/// <typeparam name="T">The resource type; disposed on unload if it is <see cref="IDisposable"/> or <see cref="IAsyncDisposable"/>.</typeparam>
+public sealed class LazyResource<T> : IMemoryPressureResponder, IAsyncDisposable
+    where T : class
+{
+    private readonly Func<CancellationToken, ValueTask<T>> _factory;
+    private readonly LazyResourceOptions _options;
+    private readonly TimeProvider _timeProvider;
+    private readonly ILogger _logger;
+    private readonly MemoryMetrics _metrics;
+    private readonly KeyValuePair<string, object?> _nameTag;
+    private readonly Lock _sync = new();
+    private readonly CancellationTokenSource _disposeCts = new();
+    private readonly ITimer? _idleTimer;
+    private T? _value;
+    private Task<T>? _loading;
+    private int _leases;
+    private long _loadedBytes;
+    private long _lastReleased;
+    private bool _unloadWhenReleased;
+    private bool _disposed;
+
+    /// <summary>Creates a lazy resource. Nothing loads until the first <see cref="AcquireAsync"/>.</summary>
+    /// <param name="factory">Loads the resource. It runs once per load, with a token cancelled only when this object is disposed.</param>
+    /// <param name="options">The options; default <see cref="LazyResourceOptions"/> as constructed.</param>
+    /// <param name="timeProvider">The clock of the idle timeout; default <see cref="TimeProvider.System"/>.</param>
+    /// <param name="loggerFactory">Where logs go; default none.</param>
+    /// <param name="meterFactory">Creates the <c>PerfKit.Memory</c> meter; default a shared meter.</param>
+    public LazyResource(
+        Func<CancellationToken, ValueTask<T>> factory,
+        LazyResourceOptions? options = null,
+        TimeProvider? timeProvider = null,
+        ILoggerFactory? loggerFactory = null,
+        IMeterFactory? meterFactory = null)
+    {
+        ArgumentNullException.ThrowIfNull(factory);
+        options ??= new LazyResourceOptions();
+        if (options.IdleTimeout <= TimeSpan.Zero && options.IdleTimeout != Timeout.InfiniteTimeSpan)
+        {
+            throw new ArgumentOutOfRangeException("options.IdleTimeout", options.IdleTimeout, "LazyResourceOptions.IdleTimeout must be positive, or Timeout.InfiniteTimeSpan to never unload for idleness.");
+        }
+
+        ArgumentOutOfRangeException.ThrowIfNegative(options.EstimatedSizeBytes, "options.EstimatedSizeBytes");
+        _factory = factory;
+        _options = options;
+        _timeProvider = timeProvider ?? TimeProvider.System;
+        _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("PerfKit.Memory.LazyResource");
+        _metrics = MemoryMetrics.For(meterFactory);
+        Name = options.Name ?? typeof(T).Name;
+        _nameTag = new("resource", Name);
+        if (options.IdleTimeout != Timeout.InfiniteTimeSpan)
+        {
+            _idleTimer = _timeProvider.CreateTimer(static s => ((LazyResource<T>)s!).OnIdleTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    /// <inheritdoc />
+    public string Name { get; }
+
+    /// <inheritdoc />
+    public int Priority => _options.Priority;
+
+    /// <summary>Whether the resource is loaded now.</summary>
+    public bool IsLoaded
+    {
+        get
+        {
+            lock (_sync)
+            {
+                return _value is not null;
+            }
+        }
+    }
+
+    /// <summary>How many leases are out now.</summary>
+    public int ActiveLeases => Volatile.Read(ref _leases);
+
+    /// <summary>
+    /// Gets the resource, loading it if needed. Concurrent first callers share one load; a caller's cancellation
+    /// stops only its own wait, never the shared load. Dispose the lease when done.
+    /// </summary>
+    /// <param name="cancellationToken">Stops this caller's wait.</param>
+    /// <returns>A lease on the loaded resource.</returns>
+    public async ValueTask<LazyResourceLease<T>> AcquireAsync(CancellationToken cancellationToken = default)
+    {
+        while (true)
+        {
+            Task<T> loading;
+            lock (_sync)
+            {
+                ObjectDisposedException.ThrowIf(_disposed, this);
+                if (_value is not null)
+                {
+                    _leases++;
+                    _idleTimer?.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+                    return new LazyResourceLease<T>(this, _value);
+                }
+
+                loading = _loading ??= LoadAsync();
+            }
+
+            await loading.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Unloads now if no lease is out; otherwise unloads when the last lease is released.</summary>
+    /// <returns><see langword="true"/> if the resource was unloaded now.</returns>
+    public ValueTask<bool> UnloadAsync() => UnloadAsync("manual");
+
+    /// <inheritdoc />
+    public async ValueTask<long> RespondAsync(MemoryPressureContext context, CancellationToken cancellationToken)
+    {
+        if (!_options.UnloadUnderPressure)
+        {
+            return 0;
+        }
+
+        var bytes = Interlocked.Read(ref _loadedBytes);
+        return await UnloadAsync("pressure").ConfigureAwait(false) ? bytes : 0;
+    }
+
+    /// <summary>Unloads the resource (waiting for no lease) and refuses new acquisitions.</summary>
+    /// <returns>A task that completes when the resource is disposed or will be on its last release.</returns>
+    public async ValueTask DisposeAsync()
+    {
+        lock (_sync)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+        }
+
+        await _disposeCts.CancelAsync().ConfigureAwait(false);
+        _idleTimer?.Dispose();
+        await UnloadAsync("dispose").ConfigureAwait(false);
+        _disposeCts.Dispose();
+    }
+
+    internal void Release()
+    {
+        T? toDispose = null;
+        lock (_sync)
+        {
+            _leases--;
+            if (_leases == 0)
+            {
+                _lastReleased = _timeProvider.GetTimestamp();
+                if (_unloadWhenReleased)
+                {
+                    toDispose = TakeValue();
+                }
+                else if (_value is not null)
+                {
+                    _idleTimer?.Change(_options.IdleTimeout, Timeout.InfiniteTimeSpan);
+                }
+            }
+        }
+
+        if (toDispose is not null)
+        {
+            _ = DisposeValueAsync(toDispose, "deferred");
+        }
+    }
+
+    private async Task<T> LoadAsync()
+    {
+        // Yield so that the factory never runs under the caller's lock or on its stack.
+        await Task.Yield();
+        var started = _timeProvider.GetTimestamp();
+        var allocatedBefore = GC.GetTotalAllocatedBytes();
+        try
+        {
+            var value = await _factory(_disposeCts.Token).ConfigureAwait(false)
+                ?? throw new InvalidOperationException($"The factory of lazy resource '{Name}' returned null.");
+            var elapsed = _timeProvider.GetElapsedTime(started);
+            lock (_sync)
+            {
+                _value = value;
+                _loading = null;
+                _loadedBytes = _options.EstimatedSizeBytes > 0 ? _options.EstimatedSizeBytes : Math.Max(0, GC.GetTotalAllocatedBytes() - allocatedBefore);
+                _unloadWhenReleased = false;
+            }
+
+            _metrics.ResourceLoads.Add(1, _nameTag, new("result", "success"));
+            _metrics.ResourceLoadDuration.Record(elapsed.TotalSeconds, _nameTag);
+            Log.ResourceLoaded(_logger, Name, elapsed.TotalMilliseconds);
+            return value;
+        }
+        catch (Exception ex)
+        {
+            lock (_sync)
+            {
+                _loading = null;
+            }
+
+            _metrics.ResourceLoads.Add(1, _nameTag, new("result", "failure"));
+            Log.ResourceLoadFailed(_logger, ex, Name);
+            throw;
+        }
+    }
+
+    private void OnIdleTimer()
+    {
+        lock (_sync)
+        {
+            if (_leases > 0 || _value is null || _timeProvider.GetElapsedTime(_lastReleased) < _options.IdleTimeout)
+            {
+                return;
+            }
+        }
+
+        _ = UnloadAsync("idle").AsTask();
+    }
+
+    private async ValueTask<bool> UnloadAsync(string reason)
+    {
+        T? value;
+        lock (_sync)
+        {
+            if (_value is null)
+            {
+                return false;
+            }
+
+            if (_leases > 0)
+            {
+                _unloadWhenReleased = true;
+                return false;
+            }
+
+            value = TakeValue();
+        }
+
+        await DisposeValueAsync(value!, reason).ConfigureAwait(false);
+        return true;
+    }
+
+    private T? TakeValue()
+    {
+        var value = _value;
+        _value = null;
+        _unloadWhenReleased = false;
+        _idleTimer?.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        return value;
+    }
+
+    private async Task DisposeValueAsync(T value, string reason)
+    {
+        try
+        {
+            switch (value)
+            {
+                case IAsyncDisposable asyncDisposable:
+                    await asyncDisposable.DisposeAsync().ConfigureAwait(false);
+                    break;
+                case IDisposable disposable:
+                    disposable.Dispose();
+                    break;
+            }
+        }
+#pragma warning disable CA1031 // A resource that fails to dispose is logged; it is unloaded either way.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            Log.ResourceDisposeFailed(_logger, ex, Name);
+        }
+
+        _metrics.ResourceUnloads.Add(1, _nameTag, new("reason", reason));
+        Log.ResourceUnloaded(_logger, Name, reason);
+    }
+}
+
+/// <summary>A hold on a loaded <see cref="LazyResource{T}"/>: the resource is not unloaded until every lease is disposed.</summary>
+/// <typeparam name="T">The resource type.</typeparam>
+public sealed class LazyResourceLease<T> : IDisposable
+    where T : class
+{
+    private LazyResource<T>? _owner;
+    private readonly T _value;
+
+    internal LazyResourceLease(LazyResource<T> owner, T value)
+    {
+        _owner = owner;
+        _value = value;
+    }
+
+    /// <summary>The resource. Do not keep it past <see cref="Dispose"/>.</summary>
+    /// <exception cref="ObjectDisposedException">The lease was released.</exception>
+    public T Value
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(Volatile.Read(ref _owner) is null, this);
+            return _value;
+        }
+    }
+
+    /// <summary>Releases the lease. Calling it twice is harmless.</summary>
+    public void Dispose() => Interlocked.Exchange(ref _owner, null)?.Release();
+}
