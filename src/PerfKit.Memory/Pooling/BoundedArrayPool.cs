@@ -206,6 +206,10 @@ public sealed class BoundedArrayPool<T> : ArrayPool<T>, IMemoryPressureResponder
                     _foldedHits += cache.Hits;
                     _foldedReturns += cache.Returns;
                     _threadCaches.RemoveAt(i);
+                    rents += cache.Rents;
+                    hits += cache.Hits;
+                    returns += cache.Returns;
+                    continue;
                 }
 
                 rents += cache.Rents;

@@ -1,0 +1,78 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+using PerfKit.Memory.Pooling;
+using PerfKit.Memory.Resources;
+
+namespace PerfKit.Memory.Tests;
+
+public sealed class DependencyInjectionTests
+{
+    [Fact]
+    public async Task AddPerfKitMemory_StartsTheMonitor_AndRegistersLazyResourcesAndPoolsAsResponders()
+    {
+        var probe = new FakeMemoryProbe(usage: 100L << 20);
+        var time = new FakeTimeProvider();
+        var builder = Host.CreateApplicationBuilder();
+        builder.Services.AddSingleton<TimeProvider>(time);
+        builder.Services.AddSingleton<IMemoryProbe>(probe);
+        builder.Services.AddPerfKitMemory(o =>
+            {
+                o.BudgetBytes = 1000L << 20;
+                o.AutomaticReclaim = false;
+            })
+            .AddLazyResource<Table>((_, _) => ValueTask.FromResult(new Table()))
+            .AddBoundedArrayPool(o => o.Name = "io");
+        builder.Services.AddPerfKitMemory();
+        using var host = builder.Build();
+
+        await host.StartAsync(TestContext.Current.CancellationToken);
+        var budget = host.Services.GetRequiredService<IMemoryBudget>();
+        var table = host.Services.GetRequiredService<LazyResource<Table>>();
+        using (await table.AcquireAsync(TestContext.Current.CancellationToken))
+        {
+        }
+
+        probe.Usage = 900L << 20;
+        time.Advance(TimeSpan.FromSeconds(1));
+        budget.Level.Should().Be(MemoryPressureLevel.High);
+        var report = await budget.ReclaimAsync(500L << 20, TestContext.Current.CancellationToken);
+
+        report.Steps.Select(s => s.Name).Should().ContainInOrder("io", "Table");
+        table.IsLoaded.Should().BeFalse();
+        host.Services.GetServices<IHostedService>().Should().ContainSingle();
+        host.Services.GetRequiredService<BoundedArrayPool<byte>>().Name.Should().Be("io");
+        await host.StopAsync(TestContext.Current.CancellationToken);
+    }
+
+    [Fact]
+    public async Task AddPerfKitMemory_WithBadOptions_FailsAtHostStart_NamingTheOption()
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Services.AddPerfKitMemory(o => o.BudgetFraction = 1.5);
+        using var host = builder.Build();
+
+        var act = () => host.StartAsync(TestContext.Current.CancellationToken);
+
+        (await act.Should().ThrowAsync<OptionsValidationException>()).WithMessage("*BudgetFraction*");
+    }
+
+    [Fact]
+    public void AddPerfKitMemory_BindsAConfigurationSection()
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Configuration["PerfKit:Memory:BudgetBytes"] = "123456789";
+        builder.Configuration["PerfKit:Memory:UsageSource"] = "ManagedHeap";
+        builder.Services.AddPerfKitMemory(builder.Configuration.GetSection("PerfKit:Memory"));
+        using var host = builder.Build();
+
+        var options = host.Services.GetRequiredService<IOptions<MemoryBudgetOptions>>().Value;
+
+        options.BudgetBytes.Should().Be(123456789);
+        options.UsageSource.Should().Be(MemoryUsageSource.ManagedHeap);
+        host.Services.GetRequiredService<IMemoryBudget>().BudgetBytes.Should().Be(123456789);
+    }
+
+    private sealed class Table;
+}

@@ -1,0 +1,228 @@
+using Microsoft.Extensions.Time.Testing;
+using PerfKit.Memory.Resources;
+
+namespace PerfKit.Memory.Tests;
+
+public sealed class LazyResourceTests
+{
+    private static readonly MemoryPressureContext Pressure = new(MemoryPressureLevel.High, 900, 700);
+
+    [Fact]
+    public async Task AcquireAsync_UnderAHundredConcurrentFirstCalls_LoadsExactlyOnce()
+    {
+        var loads = 0;
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var resource = new LazyResource<Model>(async _ =>
+        {
+            Interlocked.Increment(ref loads);
+            await gate.Task;
+            return new Model();
+        });
+
+        var callers = Enumerable.Range(0, 100).Select(_ => Task.Run(async () =>
+        {
+            using var lease = await resource.AcquireAsync(TestContext.Current.CancellationToken);
+            return lease.Value;
+        })).ToArray();
+        gate.SetResult();
+        var models = await Task.WhenAll(callers);
+
+        loads.Should().Be(1);
+        models.Distinct().Should().ContainSingle();
+    }
+
+    [Fact]
+    public async Task AcquireAsync_FailedLoad_ReachesEveryWaiterWithTheOriginalException_AndIsRetried()
+    {
+        var attempts = 0;
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var resource = new LazyResource<Model>(async _ =>
+        {
+            await gate.Task;
+            return Interlocked.Increment(ref attempts) == 1 ? throw new FileNotFoundException("model.onnx") : new Model();
+        });
+
+        var first = resource.AcquireAsync(TestContext.Current.CancellationToken).AsTask();
+        var second = resource.AcquireAsync(TestContext.Current.CancellationToken).AsTask();
+        gate.SetResult();
+
+        (await first.Invoking(t => t).Should().ThrowAsync<FileNotFoundException>()).WithMessage("model.onnx");
+        await second.Invoking(t => t).Should().ThrowAsync<FileNotFoundException>();
+        using var lease = await resource.AcquireAsync(TestContext.Current.CancellationToken);
+        lease.Value.Should().NotBeNull();
+        attempts.Should().Be(2);
+    }
+
+    [Fact]
+    public async Task AcquireAsync_CallerCancellation_DoesNotCancelTheSharedLoad()
+    {
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var resource = new LazyResource<Model>(async ct =>
+        {
+            await gate.Task;
+            ct.ThrowIfCancellationRequested();
+            return new Model();
+        });
+        using var impatient = new CancellationTokenSource();
+
+        var cancelled = resource.AcquireAsync(impatient.Token).AsTask();
+        var patient = resource.AcquireAsync(TestContext.Current.CancellationToken).AsTask();
+        await impatient.CancelAsync();
+        gate.SetResult();
+
+        await cancelled.Invoking(t => t).Should().ThrowAsync<OperationCanceledException>();
+        using var lease = await patient;
+        lease.Value.Should().NotBeNull();
+    }
+
+    [Fact]
+    public async Task IdleTimeout_UnloadsAndDisposes_ThenTheNextUseReloads()
+    {
+        var time = new FakeTimeProvider();
+        var created = new List<Model>();
+        await using var resource = new LazyResource<Model>(
+            _ => ValueTask.FromResult(Track(created, new Model())),
+            new LazyResourceOptions { IdleTimeout = TimeSpan.FromMinutes(5) },
+            time);
+
+        using (await resource.AcquireAsync(TestContext.Current.CancellationToken))
+        {
+        }
+
+        time.Advance(TimeSpan.FromMinutes(4));
+        resource.IsLoaded.Should().BeTrue();
+        time.Advance(TimeSpan.FromMinutes(1));
+        resource.IsLoaded.Should().BeFalse();
+        created[0].Disposed.Should().BeTrue();
+
+        using var again = await resource.AcquireAsync(TestContext.Current.CancellationToken);
+        again.Value.Should().NotBeSameAs(created[0]);
+        created.Should().HaveCount(2);
+    }
+
+    [Fact]
+    public async Task IdleTimeout_DoesNotUnloadWhileLeased()
+    {
+        var time = new FakeTimeProvider();
+        await using var resource = new LazyResource<Model>(_ => ValueTask.FromResult(new Model()), new LazyResourceOptions { IdleTimeout = TimeSpan.FromMinutes(1) }, time);
+
+        using var lease = await resource.AcquireAsync(TestContext.Current.CancellationToken);
+        time.Advance(TimeSpan.FromHours(1));
+
+        resource.IsLoaded.Should().BeTrue();
+        lease.Value.Disposed.Should().BeFalse();
+    }
+
+    [Fact]
+    public async Task Pressure_UnloadsAnUnleasedResource_AndReportsItsSize()
+    {
+        await using var resource = new LazyResource<Model>(_ => ValueTask.FromResult(new Model()), new LazyResourceOptions { EstimatedSizeBytes = 4096 });
+        Model model;
+        using (var lease = await resource.AcquireAsync(TestContext.Current.CancellationToken))
+        {
+            model = lease.Value;
+        }
+
+        var freed = await resource.RespondAsync(Pressure, TestContext.Current.CancellationToken);
+
+        freed.Should().Be(4096);
+        resource.IsLoaded.Should().BeFalse();
+        model.Disposed.Should().BeTrue();
+    }
+
+    [Fact]
+    public async Task Pressure_WhileLeased_DefersTheUnloadToTheLastRelease()
+    {
+        await using var resource = new LazyResource<Model>(_ => ValueTask.FromResult(new Model()));
+        var first = await resource.AcquireAsync(TestContext.Current.CancellationToken);
+        var second = await resource.AcquireAsync(TestContext.Current.CancellationToken);
+
+        (await resource.RespondAsync(Pressure, TestContext.Current.CancellationToken)).Should().Be(0);
+        first.Dispose();
+        second.Value.Disposed.Should().BeFalse();
+        var model = second.Value;
+        second.Dispose();
+
+        model.Disposed.Should().BeTrue();
+        resource.IsLoaded.Should().BeFalse();
+    }
+
+    [Fact]
+    public async Task Lease_DisposedTwice_ReleasesOnce()
+    {
+        await using var resource = new LazyResource<Model>(_ => ValueTask.FromResult(new Model()));
+        var a = await resource.AcquireAsync(TestContext.Current.CancellationToken);
+        using var b = await resource.AcquireAsync(TestContext.Current.CancellationToken);
+
+        a.Dispose();
+        a.Dispose();
+
+        resource.ActiveLeases.Should().Be(1);
+        a.Invoking(l => l.Value).Should().Throw<ObjectDisposedException>();
+    }
+
+    [Fact]
+    public async Task Soak_ConcurrentLeasesAndUnloads_NeverUseADisposedResource()
+    {
+        var time = new FakeTimeProvider();
+        var created = 0;
+        await using var resource = new LazyResource<Model>(
+            _ => { Interlocked.Increment(ref created); return ValueTask.FromResult(new Model()); },
+            new LazyResourceOptions { IdleTimeout = TimeSpan.FromMilliseconds(1) },
+            time);
+        var violations = 0;
+        using var stop = new CancellationTokenSource();
+
+        var users = Enumerable.Range(0, 8).Select(_ => Task.Run(async () =>
+        {
+            // Run at least 2,000 iterations each, and on until the unloader has forced several reloads (bounded).
+            for (var i = 0; i < 200_000 && (i < 2000 || Volatile.Read(ref created) < 10); i++)
+            {
+                using var lease = await resource.AcquireAsync(TestContext.Current.CancellationToken);
+                var model = lease.Value;
+                if (model.Disposed)
+                {
+                    Interlocked.Increment(ref violations);
+                }
+
+                await Task.Yield();
+                if (model.Disposed)
+                {
+                    Interlocked.Increment(ref violations);
+                }
+            }
+        })).ToArray();
+        var unloader = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                await resource.RespondAsync(Pressure, CancellationToken.None);
+                time.Advance(TimeSpan.FromMilliseconds(1));
+                await Task.Yield();
+            }
+        }, TestContext.Current.CancellationToken);
+
+        await Task.WhenAll(users);
+        await stop.CancelAsync();
+        await unloader;
+
+        violations.Should().Be(0);
+        resource.ActiveLeases.Should().Be(0);
+        created.Should().BeGreaterThan(1, "the soak must really unload and reload");
+    }
+
+    private static Model Track(List<Model> list, Model model)
+    {
+        list.Add(model);
+        return model;
+    }
+
+    private sealed class Model : IDisposable
+    {
+        private volatile bool _disposed;
+
+        public bool Disposed => _disposed;
+
+        public void Dispose() => _disposed = true;
+    }
+}

@@ -1,0 +1,198 @@
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+using PerfKit.Memory.Internal;
+
+namespace PerfKit.Memory.Tests;
+
+public sealed class MemoryBudgetTests
+{
+    private const long MiB = 1024 * 1024;
+
+    private static MemoryBudgetOptions Options(long budget = 1000 * MiB) => new()
+    {
+        BudgetBytes = budget,
+        AutomaticReclaim = false,
+        SamplingInterval = TimeSpan.FromSeconds(1),
+    };
+
+    [Theory]
+    [InlineData(MemoryPressureLevel.Normal, 0.69, MemoryPressureLevel.Normal)]
+    [InlineData(MemoryPressureLevel.Normal, 0.70, MemoryPressureLevel.Elevated)]
+    [InlineData(MemoryPressureLevel.Normal, 0.90, MemoryPressureLevel.High)]
+    [InlineData(MemoryPressureLevel.Normal, 0.99, MemoryPressureLevel.Critical)]
+    [InlineData(MemoryPressureLevel.Elevated, 0.66, MemoryPressureLevel.Elevated)]
+    [InlineData(MemoryPressureLevel.Elevated, 0.64, MemoryPressureLevel.Normal)]
+    [InlineData(MemoryPressureLevel.Critical, 0.91, MemoryPressureLevel.Critical)]
+    [InlineData(MemoryPressureLevel.Critical, 0.89, MemoryPressureLevel.High)]
+    [InlineData(MemoryPressureLevel.Critical, 0.50, MemoryPressureLevel.Normal)]
+    [InlineData(MemoryPressureLevel.High, 0.72, MemoryPressureLevel.Elevated)]
+    public void Next_RisesAtOnceAndFallsOnlyPastTheHysteresis(MemoryPressureLevel current, double ratio, MemoryPressureLevel expected) =>
+        PressureLevels.Next(current, ratio, new MemoryBudgetOptions()).Should().Be(expected);
+
+    [Fact]
+    public void Sample_PublishesEachChangeOnceInOrder_AndDoesNotFlapAtAThreshold()
+    {
+        var probe = new FakeMemoryProbe(usage: 100 * MiB);
+        var time = new FakeTimeProvider();
+        using var budget = new MemoryBudget(Options(), time, probe);
+        var changes = new List<MemoryPressureChange>();
+        using var subscription = budget.OnPressureChanged(changes.Add);
+        budget.Start();
+
+        foreach (var usage in new long[] { 710, 690, 705, 680, 860, 960, 940, 600 })
+        {
+            probe.Usage = usage * MiB;
+            time.Advance(TimeSpan.FromSeconds(1));
+        }
+
+        changes.Select(c => (c.Previous, c.Current)).Should().Equal(
+            (MemoryPressureLevel.Normal, MemoryPressureLevel.Elevated),
+            (MemoryPressureLevel.Elevated, MemoryPressureLevel.High),
+            (MemoryPressureLevel.High, MemoryPressureLevel.Critical),
+            (MemoryPressureLevel.Critical, MemoryPressureLevel.Normal));
+        changes[0].UsageBytes.Should().Be(710 * MiB);
+        changes[0].BudgetBytes.Should().Be(1000 * MiB);
+        changes[0].Timestamp.Should().Be(time.Start + TimeSpan.FromSeconds(1));
+        budget.Level.Should().Be(MemoryPressureLevel.Normal);
+    }
+
+    [Fact]
+    public void Sample_RunsOnTheTimeProvidersTimer()
+    {
+        var probe = new FakeMemoryProbe(usage: 100 * MiB);
+        var time = new FakeTimeProvider();
+        using var budget = new MemoryBudget(Options() , time, probe);
+        budget.Start();
+        var reads = probe.Reads;
+
+        time.Advance(TimeSpan.FromSeconds(5));
+
+        probe.Reads.Should().Be(reads + 5);
+    }
+
+    [Fact]
+    public void Stop_StopsTheTimer()
+    {
+        var probe = new FakeMemoryProbe(usage: 100 * MiB);
+        var time = new FakeTimeProvider();
+        using var budget = new MemoryBudget(Options(), time, probe);
+        budget.Start();
+        budget.Stop();
+        var reads = probe.Reads;
+
+        time.Advance(TimeSpan.FromSeconds(5));
+
+        probe.Reads.Should().Be(reads);
+    }
+
+    [Fact]
+    public async Task GarbageCollection_TriggersASampleWithoutTheTimer()
+    {
+        var probe = new FakeMemoryProbe(usage: 100 * MiB);
+        using var budget = new MemoryBudget(Options(), new FakeTimeProvider(), probe);
+        var raised = new TaskCompletionSource<MemoryPressureChange>(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var subscription = budget.OnPressureChanged(c => raised.TrySetResult(c));
+        budget.Start();
+        probe.Usage = 990 * MiB;
+
+        for (var i = 0; i < 100 && !raised.Task.IsCompleted; i++)
+        {
+            GC.Collect(2, GCCollectionMode.Forced, blocking: true);
+            GC.WaitForPendingFinalizers();
+            await Task.WhenAny(raised.Task, Task.Delay(50, TestContext.Current.CancellationToken));
+        }
+
+        (await raised.Task.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken)).Current.Should().Be(MemoryPressureLevel.Critical);
+    }
+
+    [Fact]
+    public void Budget_FromFraction_UsesTheContainerLimit_AndTheSmallerOfBothSettings()
+    {
+        var probe = new FakeMemoryProbe(usage: 0, available: 64L << 30, containerLimit: 2000 * MiB);
+        using var fromFraction = new MemoryBudget(new MemoryBudgetOptions { BudgetFraction = 0.5 }, probe: probe);
+        using var both = new MemoryBudget(new MemoryBudgetOptions { BudgetFraction = 0.5, BudgetBytes = 300 * MiB }, probe: probe);
+        using var neither = new MemoryBudget(new MemoryBudgetOptions(), probe: probe);
+
+        fromFraction.BudgetBytes.Should().Be(1000 * MiB);
+        both.BudgetBytes.Should().Be(300 * MiB);
+        neither.BudgetBytes.Should().Be(1500 * MiB);
+    }
+
+    [Fact]
+    public void Budget_WithoutAContainer_FallsBackToAvailableMemory()
+    {
+        var probe = new FakeMemoryProbe(usage: 0, available: 4000 * MiB, containerLimit: null);
+        using var budget = new MemoryBudget(new MemoryBudgetOptions { BudgetFraction = 0.25 }, probe: probe);
+
+        budget.BudgetBytes.Should().Be(1000 * MiB);
+    }
+
+    [Fact]
+    public void Observer_ThatThrows_DoesNotStopTheOthers()
+    {
+        var probe = new FakeMemoryProbe(usage: 100 * MiB);
+        using var budget = new MemoryBudget(Options(), new FakeTimeProvider(), probe);
+        var seen = new List<MemoryPressureLevel>();
+        using var bad = budget.OnPressureChanged(_ => throw new InvalidOperationException("observer bug"));
+        using var good = budget.OnPressureChanged(c => seen.Add(c.Current));
+        probe.Usage = 900 * MiB;
+
+        budget.Sample().Should().Be(MemoryPressureLevel.High);
+
+        seen.Should().Equal(MemoryPressureLevel.High);
+    }
+
+    [Fact]
+    public async Task HighPressure_ReclaimsAutomatically_AtMostOncePerInterval()
+    {
+        var probe = new FakeMemoryProbe(usage: 100 * MiB);
+        var time = new FakeTimeProvider();
+        var calls = new List<string>();
+        var options = Options();
+        options.AutomaticReclaim = true;
+        options.CompactAsLastResort = false;
+        options.MinimumReclaimInterval = TimeSpan.FromSeconds(30);
+        var responder = new RecordingResponder("cache", 1, probe, 0, calls);
+        using var budget = new MemoryBudget(options, time, probe, [responder]);
+        budget.Start();
+
+        probe.Usage = 900 * MiB;
+        time.Advance(TimeSpan.FromSeconds(1));
+        (await responder.Called.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken)).Should().BeTrue();
+        time.Advance(TimeSpan.FromSeconds(10));
+        calls.Should().HaveCount(1, "a second automatic reclaim within the interval is suppressed");
+        time.Advance(TimeSpan.FromSeconds(21));
+        (await responder.Called.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken)).Should().BeTrue();
+        responder.LastContext!.TargetBytes.Should().Be(700 * MiB);
+    }
+
+    [Theory]
+    [InlineData(0L, null, "BudgetBytes")]
+    [InlineData(-5L, null, "BudgetBytes")]
+    [InlineData(null, 0.0, "BudgetFraction")]
+    [InlineData(null, 1.5, "BudgetFraction")]
+    public void Constructor_RejectsBadBudgets_NamingTheOption(long? bytes, double? fraction, string option)
+    {
+        var act = () => new MemoryBudget(new MemoryBudgetOptions { BudgetBytes = bytes, BudgetFraction = fraction });
+
+        act.Should().Throw<OptionsValidationException>().WithMessage($"*{option}*");
+    }
+
+    [Fact]
+    public void Constructor_RejectsThresholdsOutOfOrder_NamingTheOption()
+    {
+        var act = () => new MemoryBudget(new MemoryBudgetOptions { ElevatedThreshold = 0.9, HighThreshold = 0.8 });
+
+        act.Should().Throw<OptionsValidationException>().WithMessage("*ElevatedThreshold*increasing order*");
+    }
+
+    [Fact]
+    public void Constructor_RejectsAReclaimTargetAboveHigh_AndZeroSampling()
+    {
+        var act = () => new MemoryBudget(new MemoryBudgetOptions { ReclaimTargetFraction = 0.9, SamplingInterval = TimeSpan.Zero });
+
+        act.Should().Throw<OptionsValidationException>()
+            .Which.Failures.Should().Contain(f => f.Contains("ReclaimTargetFraction", StringComparison.Ordinal))
+            .And.Contain(f => f.Contains("SamplingInterval", StringComparison.Ordinal));
+    }
+}
