@@ -69,7 +69,7 @@ public sealed partial class MemoryBudget
 
             if (current > targetBytes)
             {
-                current = Step(steps, "gc", current, static () => GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: false));
+                current = Step(steps, "gc", current, CollectForMeasurement);
             }
 
             foreach (var responder in SnapshotResponders())
@@ -107,6 +107,24 @@ public sealed partial class MemoryBudget
     }
 
     private long Current() => _probe.Read().UsageBytes(_options.UsageSource);
+
+    /// <summary>
+    /// Makes what a step released visible to the measure. The managed heap shows it after any full collection;
+    /// the working set and the container usage only once the GC gives the memory back to the OS, which an
+    /// aggressive collection does at once. Without it, every responder would seem to free nothing and reclaim
+    /// would unload everything before the last step.
+    /// </summary>
+    private void CollectForMeasurement()
+    {
+        if (_options.UsageSource == MemoryUsageSource.ManagedHeap)
+        {
+            GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: false);
+        }
+        else
+        {
+            GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        }
+    }
 
     private long Step(List<ReclaimStep> steps, string name, long current, Action collect)
     {
@@ -165,7 +183,7 @@ public sealed partial class MemoryBudget
             _metrics.ResponderFailures.Add(1, new("responder", responder.Name), new("outcome", outcome == ReclaimStepOutcome.TimedOut ? "timeout" : "error"));
         }
 
-        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: false);
+        CollectForMeasurement();
         var after = Current();
         steps.Add(new ReclaimStep(responder.Name, current - after, reported, _timeProvider.GetElapsedTime(started), outcome, error));
         return after;

@@ -211,6 +211,29 @@ public sealed class LazyResourceTests
         created.Should().BeGreaterThan(1, "the soak must really unload and reload");
     }
 
+    [Fact]
+    public async Task Lease_KeptAfterDispose_DoesNotKeepAnUnloadedResourceAlive()
+    {
+        await using var resource = new LazyResource<Model>(_ => ValueTask.FromResult(new Model()));
+        var (lease, weak) = await AcquireAndRelease(resource);
+
+        await resource.UnloadAsync();
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+
+        weak.TryGetTarget(out _).Should().BeFalse("a released lease must not root the resource");
+        GC.KeepAlive(lease);
+    }
+
+    private static async Task<(LazyResourceLease<Model> Lease, WeakReference<Model> Weak)> AcquireAndRelease(LazyResource<Model> resource)
+    {
+        var lease = await resource.AcquireAsync(TestContext.Current.CancellationToken);
+        var weak = new WeakReference<Model>(lease.Value);
+        lease.Dispose();
+        return (lease, weak);
+    }
+
     private static Model Track(List<Model> list, Model model)
     {
         list.Add(model);

@@ -38,9 +38,9 @@ internal sealed class CgroupMemory
 
     public long? ReadUsage() => ReadBytes(_usagePath);
 
-    internal static long? Parse(string text)
+    internal static long? Parse(ReadOnlySpan<char> text)
     {
-        var span = text.AsSpan().Trim();
+        var span = text.Trim();
         if (span.IsEmpty || span.SequenceEqual("max"))
         {
             return null;
@@ -58,9 +58,15 @@ internal sealed class CgroupMemory
             return null;
         }
 
+        // Sampled every second: read into stack buffers so a tick allocates nothing here.
         try
         {
-            return Parse(File.ReadAllText(path));
+            using var handle = File.OpenHandle(path);
+            Span<byte> bytes = stackalloc byte[64];
+            var read = RandomAccess.Read(handle, bytes, 0);
+            Span<char> chars = stackalloc char[64];
+            var count = System.Text.Encoding.ASCII.GetChars(bytes[..read], chars);
+            return Parse(chars[..count]);
         }
         catch (IOException)
         {

@@ -26,7 +26,7 @@ public sealed class LazyResource<T> : IMemoryPressureResponder, IAsyncDisposable
     private readonly CancellationTokenSource _disposeCts = new();
     private readonly ITimer? _idleTimer;
     private T? _value;
-    private Task<T>? _loading;
+    private Task? _loading;
     private int _leases;
     private long _loadedBytes;
     private long _lastReleased;
@@ -98,7 +98,7 @@ public sealed class LazyResource<T> : IMemoryPressureResponder, IAsyncDisposable
     {
         while (true)
         {
-            Task<T> loading;
+            Task loading;
             lock (_sync)
             {
                 ObjectDisposedException.ThrowIf(_disposed, this);
@@ -109,7 +109,7 @@ public sealed class LazyResource<T> : IMemoryPressureResponder, IAsyncDisposable
                     return new LazyResourceLease<T>(this, _value);
                 }
 
-                loading = _loading ??= LoadAsync();
+                loading = _loading ??= StartLoad();
             }
 
             await loading.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -178,7 +178,17 @@ public sealed class LazyResource<T> : IMemoryPressureResponder, IAsyncDisposable
         }
     }
 
-    private async Task<T> LoadAsync()
+    // Waiters wait on a plain signal, not on a Task<T>: a task holding the value, kept in a waiter's state machine
+    // or stack, would keep an unloaded resource alive. Continuations run asynchronously, so no caller's code runs
+    // inside the loader's frame (which holds the value too).
+    private Task StartLoad()
+    {
+        var signal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _ = LoadAsync(signal);
+        return signal.Task;
+    }
+
+    private async Task LoadAsync(TaskCompletionSource signal)
     {
         // Yield so that the factory never runs under the caller's lock or on its stack.
         await Task.Yield();
@@ -200,9 +210,11 @@ public sealed class LazyResource<T> : IMemoryPressureResponder, IAsyncDisposable
             _metrics.ResourceLoads.Add(1, _nameTag, new("result", "success"));
             _metrics.ResourceLoadDuration.Record(elapsed.TotalSeconds, _nameTag);
             Log.ResourceLoaded(_logger, Name, elapsed.TotalMilliseconds);
-            return value;
+            signal.SetResult();
         }
+#pragma warning disable CA1031 // The failure is handed, unchanged, to every waiter through the signal.
         catch (Exception ex)
+#pragma warning restore CA1031
         {
             lock (_sync)
             {
@@ -211,7 +223,7 @@ public sealed class LazyResource<T> : IMemoryPressureResponder, IAsyncDisposable
 
             _metrics.ResourceLoads.Add(1, _nameTag, new("result", "failure"));
             Log.ResourceLoadFailed(_logger, ex, Name);
-            throw;
+            signal.SetException(ex);
         }
     }
 
@@ -292,7 +304,7 @@ public sealed class LazyResourceLease<T> : IDisposable
     where T : class
 {
     private LazyResource<T>? _owner;
-    private readonly T _value;
+    private T? _value;
 
     internal LazyResourceLease(LazyResource<T> owner, T value)
     {
@@ -306,11 +318,19 @@ public sealed class LazyResourceLease<T> : IDisposable
     {
         get
         {
-            ObjectDisposedException.ThrowIf(Volatile.Read(ref _owner) is null, this);
-            return _value;
+            var value = Volatile.Read(ref _value);
+            ObjectDisposedException.ThrowIf(value is null || Volatile.Read(ref _owner) is null, this);
+            return value;
         }
     }
 
-    /// <summary>Releases the lease. Calling it twice is harmless.</summary>
-    public void Dispose() => Interlocked.Exchange(ref _owner, null)?.Release();
+    /// <summary>Releases the lease, and its reference to the resource, so a lease kept around (say, in an async state machine) cannot keep an unloaded resource alive. Calling it twice is harmless.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _owner, null) is { } owner)
+        {
+            Volatile.Write(ref _value, null);
+            owner.Release();
+        }
+    }
 }

@@ -1,0 +1,12 @@
+using BenchmarkDotNet.Running;
+using PerfKit.Benchmarks.Guard;
+
+// `--guard` runs the regression guard (quick, in-process, ratios against peers, compared with guard-baseline.json);
+// anything else goes to BenchmarkDotNet's switcher, for example `--filter *ArrayPool*`.
+if (args.Length > 0 && args[0] == "--guard")
+{
+    return RegressionGuard.Run(args[1..]);
+}
+
+BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+return 0;

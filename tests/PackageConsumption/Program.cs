@@ -1,0 +1,47 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using PerfKit.Memory;
+using PerfKit.Memory.Pooling;
+using PerfKit.Memory.Resources;
+
+// Each package's public entry point, used once, as a NuGet user would. Any failure exits non-zero.
+var builder = Host.CreateApplicationBuilder(args);
+builder.Services.AddPerfKitMemory(o => o.BudgetBytes = 512L * 1024 * 1024)
+    .AddLazyResource<Dictionary<int, string>>((_, _) => ValueTask.FromResult(Enumerable.Range(0, 1000).ToDictionary(i => i, i => i.ToString())))
+    .AddBoundedArrayPool();
+using var host = builder.Build();
+await host.StartAsync();
+
+var budget = host.Services.GetRequiredService<IMemoryBudget>();
+Check(budget.BudgetBytes == 512L * 1024 * 1024, "PerfKit.Memory: budget from options");
+var table = host.Services.GetRequiredService<LazyResource<Dictionary<int, string>>>();
+using (var lease = await table.AcquireAsync())
+{
+    Check(lease.Value[42] == "42", "PerfKit.Memory: lazy resource loads");
+}
+
+var pool = host.Services.GetRequiredService<BoundedArrayPool<byte>>();
+var buffer = pool.Rent(1000);
+pool.Return(buffer);
+Check(pool.Rent(1000) == buffer, "PerfKit.Memory: pool reuses");
+var report = await budget.ReclaimAsync(targetBytes: 1);
+Check(report.Steps.Any(s => s.Name == "arrays") && !table.IsLoaded, "PerfKit.Memory: reclaim asks responders");
+Console.WriteLine($"PerfKit.Memory OK: level {budget.Level}, {report}");
+Console.WriteLine(MemorySnapshot.Capture());
+
+Check(PerfKit.Caching.PerfKitCachingDiagnostics.MeterName == "PerfKit.Caching", "PerfKit.Caching: meter name");
+Check(PerfKit.Streaming.PerfKitStreamingDiagnostics.MeterName == "PerfKit.Streaming", "PerfKit.Streaming: meter name");
+Check(PerfKit.Monitoring.PerfKitMonitoringDiagnostics.MeterName == "PerfKit.Monitoring", "PerfKit.Monitoring: meter name");
+Check(PerfKit.Testing.PerfKitTestingDiagnostics.MeterName == "PerfKit.Testing", "PerfKit.Testing: meter name");
+await host.StopAsync();
+Console.WriteLine("Package consumption check: all packages restored from the local feed and used.");
+return 0;
+
+static void Check(bool condition, string what)
+{
+    if (!condition)
+    {
+        Console.Error.WriteLine("FAILED: " + what);
+        Environment.Exit(1);
+    }
+}
