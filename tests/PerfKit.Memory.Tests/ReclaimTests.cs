@@ -148,7 +148,7 @@ public sealed class ReclaimTests
         budget.Register(hog);
         GC.Collect();
         var before = GC.GetTotalMemory(forceFullCollection: true);
-        before.Should().BeGreaterThan(held);
+        before.Should().BeGreaterThan(held * 9 / 10, "the hog really holds its memory");
         var target = before - (held / 2);
 
         var report = await budget.ReclaimAsync(target, TestContext.Current.CancellationToken);
