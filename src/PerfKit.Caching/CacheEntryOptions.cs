@@ -1,0 +1,103 @@
+namespace PerfKit.Caching;
+
+/// <summary>
+/// How one entry is cached. Pass an instance per call, or set <see cref="PerfKitCacheOptions.DefaultEntryOptions"/>.
+/// Instances may be shared between calls; the cache never changes them.
+/// </summary>
+public sealed class CacheEntryOptions
+{
+    /// <summary>Default of <see cref="Duration"/>: 5 minutes.</summary>
+    public static readonly TimeSpan DefaultDuration = TimeSpan.FromMinutes(5);
+
+    /// <summary>Default of <see cref="FailSafeThrottle"/>: 30 seconds.</summary>
+    public static readonly TimeSpan DefaultFailSafeThrottle = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long the value is fresh. Default 5 minutes.</summary>
+    public TimeSpan Duration { get; set; } = DefaultDuration;
+
+    /// <summary>Up to this much is added at random to <see cref="Duration"/>, so entries written together do not expire together. Default zero.</summary>
+    public TimeSpan Jitter { get; set; }
+
+    /// <summary>
+    /// Fail-safe: how long past expiry a stale value may still be served when the factory fails or times out.
+    /// <see langword="null"/> (the default) turns fail-safe off.
+    /// </summary>
+    public TimeSpan? FailSafeMaxStaleness { get; set; }
+
+    /// <summary>After a failure is answered with a stale value, how long that stale value is served before the factory is tried again. Default 30 seconds.</summary>
+    public TimeSpan FailSafeThrottle { get; set; } = DefaultFailSafeThrottle;
+
+    /// <summary>
+    /// When a stale value exists, answer with it after this long and let the factory finish in the background
+    /// (its result then replaces the stale value). <see langword="null"/> (the default): no soft timeout.
+    /// </summary>
+    public TimeSpan? FactorySoftTimeout { get; set; }
+
+    /// <summary>
+    /// Stop waiting for the factory after this long: answer with a stale value if fail-safe has one, else throw
+    /// <see cref="CacheFactoryTimeoutException"/>. <see langword="null"/> (the default): no hard timeout.
+    /// </summary>
+    public TimeSpan? FactoryHardTimeout { get; set; }
+
+    /// <summary>
+    /// Eager refresh: a hit after this fraction of <see cref="Duration"/> (for example 0.8) starts a background
+    /// refresh, so hot keys never expire under their callers. <see langword="null"/> (the default) turns it off.
+    /// </summary>
+    public double? EagerRefreshThreshold { get; set; }
+
+    /// <summary>Tags for <see cref="IPerfKitCache.RemoveByTagAsync"/>. The factory may set its own.</summary>
+    public IReadOnlyList<string>? Tags { get; set; }
+
+    /// <summary>The entry's weight against <see cref="PerfKitCacheOptions.MaximumWeight"/>. Default 1.</summary>
+    public long Size { get; set; } = 1;
+
+    /// <summary>Keep the entry out of the distributed (L2) cache. Default false.</summary>
+    public bool SkipDistributedCache { get; set; }
+
+    /// <summary>A copy with the same settings.</summary>
+    /// <returns>The copy.</returns>
+    public CacheEntryOptions Clone() => (CacheEntryOptions)MemberwiseClone();
+
+    internal void Validate(string paramName)
+    {
+        if (Duration <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(paramName, Duration, "CacheEntryOptions.Duration must be positive.");
+        }
+
+        if (Jitter < TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(paramName, Jitter, "CacheEntryOptions.Jitter must not be negative.");
+        }
+
+        if (FailSafeMaxStaleness is { } staleness && staleness < TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(paramName, staleness, "CacheEntryOptions.FailSafeMaxStaleness must not be negative.");
+        }
+
+        if (FailSafeThrottle < TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(paramName, FailSafeThrottle, "CacheEntryOptions.FailSafeThrottle must not be negative.");
+        }
+
+        if (FactorySoftTimeout is { } soft && soft <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(paramName, soft, "CacheEntryOptions.FactorySoftTimeout must be positive.");
+        }
+
+        if (FactoryHardTimeout is { } hard && hard <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(paramName, hard, "CacheEntryOptions.FactoryHardTimeout must be positive.");
+        }
+
+        if (EagerRefreshThreshold is { } eager && !(eager > 0 && eager < 1))
+        {
+            throw new ArgumentOutOfRangeException(paramName, eager, "CacheEntryOptions.EagerRefreshThreshold must be between 0 and 1 (exclusive).");
+        }
+
+        if (Size < 0)
+        {
+            throw new ArgumentOutOfRangeException(paramName, Size, "CacheEntryOptions.Size must not be negative.");
+        }
+    }
+}

@@ -1,0 +1,56 @@
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.Caching.Distributed;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using PerfKit.Caching;
+using PerfKit.Caching.Internal;
+using PerfKit.Caching.Serialization;
+using PerfKit.Memory;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Registers PerfKit.Caching in a service collection.</summary>
+public static class PerfKitCachingServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds <see cref="IPerfKitCache"/> (a <see cref="PerfKitCache"/> singleton) with start-up validation of its options.
+    /// L2 is the registered <see cref="IDistributedCache"/>, if any; the serializer the registered
+    /// <see cref="ICacheSerializer"/>, else System.Text.Json. The cache is registered as an
+    /// <see cref="IMemoryPressureResponder"/>, so <c>AddPerfKitMemory</c> shrinks it under pressure. Calling it twice is harmless.
+    /// </summary>
+    /// <param name="services">The services.</param>
+    /// <param name="configure">Sets the options.</param>
+    /// <returns>A builder for further caching registrations.</returns>
+    public static IPerfKitCachingBuilder AddPerfKitCaching(this IServiceCollection services, Action<PerfKitCacheOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        var options = services.AddOptions<PerfKitCacheOptions>().ValidateOnStart();
+        if (configure is not null)
+        {
+            options.Configure(configure);
+        }
+
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PerfKitCacheOptions>, PerfKitCacheOptionsDataValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PerfKitCacheOptions>, PerfKitCacheOptionsValidator>());
+        if (!services.Any(static d => d.ServiceType == typeof(PerfKitCache)))
+        {
+            services.AddSingleton(static sp => new PerfKitCache(
+                sp.GetRequiredService<IOptions<PerfKitCacheOptions>>().Value,
+                sp.GetService<IDistributedCache>(),
+                sp.GetService<ICacheSerializer>(),
+                sp.GetService<TimeProvider>(),
+                sp.GetService<ILoggerFactory>(),
+                sp.GetService<IMeterFactory>()));
+            services.AddSingleton<IPerfKitCache>(static sp => sp.GetRequiredService<PerfKitCache>());
+            services.AddSingleton<IMemoryPressureResponder>(static sp => sp.GetRequiredService<PerfKitCache>());
+        }
+
+        return new PerfKitCachingBuilder(services);
+    }
+
+    private sealed class PerfKitCachingBuilder(IServiceCollection services) : IPerfKitCachingBuilder
+    {
+        public IServiceCollection Services { get; } = services;
+    }
+}

@@ -1,0 +1,43 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace PerfKit.Caching;
+
+/// <summary>Options of a <see cref="PerfKitCache"/>.</summary>
+public sealed class PerfKitCacheOptions
+{
+    /// <summary>Default of <see cref="MaximumEntries"/>.</summary>
+    public const long DefaultMaximumEntries = 100_000;
+
+    /// <summary>The cache's name, for metrics, logs and named caches. Default <c>default</c>.</summary>
+    [Required]
+    public string Name { get; set; } = "default";
+
+    /// <summary>The most entries L1 holds; past it, SIEVE evicts. Default 100,000.</summary>
+    [Range(1L, long.MaxValue)]
+    public long MaximumEntries { get; set; } = DefaultMaximumEntries;
+
+    /// <summary>The most total <see cref="CacheEntryOptions.Size"/> L1 holds; <see langword="null"/> (the default): no weight bound.</summary>
+    [Range(1L, long.MaxValue)]
+    public long? MaximumWeight { get; set; }
+
+    /// <summary>The largest <see cref="CacheEntryOptions.Size"/> one entry may have; larger entries are refused with <see cref="CacheEntryTooLargeException"/>. Default: no limit.</summary>
+    [Range(1L, long.MaxValue)]
+    public long MaximumEntrySize { get; set; } = long.MaxValue;
+
+    /// <summary>Entry options used when a call passes none.</summary>
+    [Required]
+    public CacheEntryOptions DefaultEntryOptions { get; set; } = new();
+
+    /// <summary>Prefixed to every key in the distributed cache, so several caches or apps can share one. Default empty.</summary>
+    public string DistributedKeyPrefix { get; set; } = string.Empty;
+
+    /// <summary>How long one distributed-cache call may take before it counts as failed. Default 1 second.</summary>
+    public TimeSpan DistributedCacheTimeout { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>After a distributed-cache failure, how long to skip it (serving from L1 and factories) before trying again. Default 5 seconds.</summary>
+    public TimeSpan DistributedCacheBreakDuration { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>The fraction of L1 entries dropped at <c>High</c> memory pressure (all at <c>Critical</c>). Default 0.5.</summary>
+    [Range(0.0, 1.0)]
+    public double ShrinkFractionUnderPressure { get; set; } = 0.5;
+}
