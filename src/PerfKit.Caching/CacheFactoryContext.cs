@@ -4,25 +4,27 @@ namespace PerfKit.Caching;
 /// What a factory can see and decide: the stale value if any, and the entry's duration, tags, and whether to cache
 /// at all. Not generic, so that the value type of a call is inferred from the factory's return type.
 /// </summary>
+/// <remarks>
+/// The context is valid until the factory's <see cref="ValueTask{TResult}"/> completes: a factory that completes
+/// synchronously hands its context back for reuse (the miss path then allocates no context), so do not keep it.
+/// </remarks>
 public sealed class CacheFactoryContext
 {
-    private readonly object? _staleValue;
+    [ThreadStatic]
+    private static CacheFactoryContext? t_spare;
 
-    internal CacheFactoryContext(string key, CacheEntryOptions options, bool hasStaleValue, object? staleValue)
+    private object? _staleValue;
+
+    private CacheFactoryContext()
     {
-        Key = key;
-        Duration = options.Duration;
-        Tags = options.Tags;
-        Size = options.Size;
-        HasStaleValue = hasStaleValue;
-        _staleValue = staleValue;
+        Key = string.Empty;
     }
 
     /// <summary>The key being loaded.</summary>
-    public string Key { get; }
+    public string Key { get; private set; }
 
     /// <summary>Whether an expired value is at hand (fail-safe), for conditional refreshes.</summary>
-    public bool HasStaleValue { get; }
+    public bool HasStaleValue { get; private set; }
 
     /// <summary>Gets the expired value, if there is one of type <typeparamref name="T"/>.</summary>
     /// <typeparam name="T">The value type.</typeparam>
@@ -54,4 +56,26 @@ public sealed class CacheFactoryContext
 
     /// <summary>Return the result to the callers waiting now, but do not store it (an error page, a partial answer).</summary>
     public void DoNotCache() => IsNotCached = true;
+
+    internal static CacheFactoryContext Rent(string key, CacheEntryOptions options, bool hasStaleValue, object? staleValue)
+    {
+        var context = t_spare ?? new CacheFactoryContext();
+        t_spare = null;
+        context.Key = key;
+        context.Duration = options.Duration;
+        context.Tags = options.Tags;
+        context.Size = options.Size;
+        context.HasStaleValue = hasStaleValue;
+        context._staleValue = staleValue;
+        context.IsNotCached = false;
+        return context;
+    }
+
+    internal void Return()
+    {
+        Key = string.Empty;
+        Tags = null;
+        _staleValue = null;
+        t_spare = this;
+    }
 }

@@ -5,73 +5,77 @@ namespace PerfKit.Caching;
 
 public sealed partial class PerfKitCache
 {
-    private async ValueTask<T> GetOrCreateSlowAsync<TState, T>(string key, TState state, Func<CacheFactoryContext, TState, CancellationToken, ValueTask<T>> factory, CacheEntryOptions options, CancellationToken cancellationToken)
+    private ValueTask<T> GetOrCreateSlowAsync<TState, T>(string key, TState state, Func<CacheFactoryContext, TState, CancellationToken, ValueTask<T>> factory, CacheEntryOptions options, CancellationToken cancellationToken)
     {
         options.Validate(nameof(options));
         if (options.Size > _options.MaximumEntrySize)
         {
-            throw new CacheEntryTooLargeException($"The entry for key '{key}' has size {options.Size}, above PerfKitCacheOptions.MaximumEntrySize ({_options.MaximumEntrySize}) of cache '{Name}'.");
+            return ValueTask.FromException<T>(TooLarge(key, options.Size));
         }
 
-        var load = GetOrStartLoad(key, state, factory, options, readDistributed: true, out var joined);
-        if (joined)
-        {
-            _metrics.Add(_metrics.CoalescedWaits);
-        }
-
-        var entry = await load.WaitAsync(cancellationToken).ConfigureAwait(false);
-        TryCast(entry.Value, out T value);
-        return value;
-    }
-
-    private Task<CacheEntry> GetOrStartLoad<TState, T>(string key, TState state, Func<CacheFactoryContext, TState, CancellationToken, ValueTask<T>> factory, CacheEntryOptions options, bool readDistributed, out bool joined)
-    {
         while (true)
         {
             if (_inflight.TryGetValue(key, out var running))
             {
-                joined = true;
-                return running.Task;
+                _metrics.Add(_metrics.CoalescedWaits);
+                return AwaitLoadAsync<T>(running.WaitAsync(), cancellationToken);
             }
 
-            // Continuations run asynchronously: no caller's code runs inside the factory's frame.
-            var load = new TaskCompletionSource<CacheEntry>(TaskCreationOptions.RunContinuationsAsynchronously);
-            if (_inflight.TryAdd(key, load))
+            var load = new InFlight();
+            if (!_inflight.TryAdd(key, load))
             {
-                joined = false;
-                _ = LoadAsync(key, state, factory, options, readDistributed, load);
-                return load.Task;
+                continue;
             }
+
+            _ = LoadAsync(key, state, factory, options, readDistributed: true, background: false, load);
+            if (load.TryGetOutcome(out var entry, out var error))
+            {
+                // Completed synchronously (the usual miss with a synchronous or cached answer): no task, no wait.
+                if (error is not null)
+                {
+                    return ValueTask.FromException<T>(error.SourceException);
+                }
+
+                TryCast(entry!.Value, out T value);
+                return new ValueTask<T>(value);
+            }
+
+            return AwaitLoadAsync<T>(load.WaitAsync(), cancellationToken);
         }
+    }
+
+    private static async ValueTask<T> AwaitLoadAsync<T>(Task<CacheEntry> load, CancellationToken cancellationToken)
+    {
+        var entry = await load.WaitAsync(cancellationToken).ConfigureAwait(false);
+        TryCast(entry.Value, out T value);
+        return value;
     }
 
     private void StartEagerRefresh<TState, T>(string key, TState state, Func<CacheFactoryContext, TState, CancellationToken, ValueTask<T>> factory, CacheEntryOptions options)
     {
         if (!_inflight.ContainsKey(key))
         {
-            var refresh = GetOrStartLoad(key, state, factory, options, readDistributed: false, out _);
-            _ = refresh.ContinueWith(
-                static (t, s) => _ = t.Exception,
-                null,
-                CancellationToken.None,
-                TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously,
-                TaskScheduler.Default);
+            var load = new InFlight();
+            if (_inflight.TryAdd(key, load))
+            {
+                _ = LoadAsync(key, state, factory, options, readDistributed: false, background: true, load);
+            }
         }
     }
 
-    private async Task LoadAsync<TState, T>(string key, TState state, Func<CacheFactoryContext, TState, CancellationToken, ValueTask<T>> factory, CacheEntryOptions options, bool readDistributed, TaskCompletionSource<CacheEntry> load)
+    private async Task LoadAsync<TState, T>(string key, TState state, Func<CacheFactoryContext, TState, CancellationToken, ValueTask<T>> factory, CacheEntryOptions options, bool readDistributed, bool background, InFlight load)
     {
         var releaseNow = true;
         try
         {
             var stale = FindStale(key);
-            if (readDistributed && !options.SkipDistributedCache)
+            if (readDistributed && _distributed is not null && !options.SkipDistributedCache)
             {
                 var (fresh, distributedStale) = await ReadDistributedAsync<T>(key).ConfigureAwait(false);
                 if (fresh is not null)
                 {
                     StoreL1(fresh);
-                    load.SetResult(fresh);
+                    load.Complete(fresh);
                     return;
                 }
 
@@ -81,7 +85,7 @@ public sealed partial class PerfKitCache
             if (stale is not null && _clock.NowMs < Volatile.Read(ref stale.FailSafeRetryAt))
             {
                 _metrics.Add(_metrics.StaleServed, "reason", "throttled");
-                load.SetResult(stale);
+                load.Complete(stale);
                 return;
             }
 
@@ -91,19 +95,23 @@ public sealed partial class PerfKitCache
         catch (Exception ex)
 #pragma warning restore CA1031
         {
-            load.TrySetException(ex);
+            load.Fail(ex);
+            if (background)
+            {
+                Log.BackgroundFactoryFailed(_logger, ex, Name, key);
+            }
         }
         finally
         {
             if (releaseNow)
             {
-                _inflight.TryRemove(new KeyValuePair<string, TaskCompletionSource<CacheEntry>>(key, load));
+                _inflight.TryRemove(new KeyValuePair<string, InFlight>(key, load));
             }
         }
     }
 
     /// <returns>Whether the in-flight slot can be released now (false while a timed-out factory still runs).</returns>
-    private async Task<bool> RunFactoryAsync<TState, T>(string key, TState state, Func<CacheFactoryContext, TState, CancellationToken, ValueTask<T>> factory, CacheEntryOptions options, CacheEntry? stale, TaskCompletionSource<CacheEntry> load)
+    private async Task<bool> RunFactoryAsync<TState, T>(string key, TState state, Func<CacheFactoryContext, TState, CancellationToken, ValueTask<T>> factory, CacheEntryOptions options, CacheEntry? stale, InFlight load)
     {
         var hasStale = stale is not null && TryCast(stale.Value, out T _);
         if (!hasStale)
@@ -111,31 +119,41 @@ public sealed partial class PerfKitCache
             stale = null; // a stale value of another type is no answer for this caller
         }
 
-        var context = new CacheFactoryContext(key, options, hasStale, stale?.Value);
+        var context = CacheFactoryContext.Rent(key, options, hasStale, stale?.Value);
         using var activity = CacheMetrics.ActivitySource.StartActivity("perfkit.cache.factory", ActivityKind.Internal);
         activity?.SetTag("perfkit.cache.name", Name);
         activity?.SetTag("perfkit.cache.key", key);
         _metrics.Request("factory", "miss");
 
-        Task<T> running;
+        ValueTask<T> pending;
         try
         {
-            running = factory(context, state, _disposeCts.Token).AsTask();
+            pending = factory(context, state, _disposeCts.Token);
         }
 #pragma warning disable CA1031 // A factory that throws synchronously is treated like one that faults.
         catch (Exception ex)
 #pragma warning restore CA1031
         {
-            running = Task.FromException<T>(ex);
+            pending = ValueTask.FromException<T>(ex);
         }
 
+        if (pending.IsCompletedSuccessfully)
+        {
+            var value = pending.Result;
+            var decision = new FactoryDecision(context);
+            context.Return();
+            load.Complete(await CompleteAsync(key, value, decision, options).ConfigureAwait(false));
+            return true;
+        }
+
+        var running = pending.AsTask();
         var timeout = hasStale && options.FactorySoftTimeout is { } soft ? soft : options.FactoryHardTimeout;
         try
         {
             var value = timeout is { } limit
                 ? await running.WaitAsync(limit, _clock.TimeProvider).ConfigureAwait(false)
                 : await running.ConfigureAwait(false);
-            load.SetResult(await CompleteAsync(key, value, context, options).ConfigureAwait(false));
+            load.Complete(await CompleteAsync(key, value, new FactoryDecision(context), options).ConfigureAwait(false));
             return true;
         }
         catch (TimeoutException) when (!running.IsCompleted)
@@ -146,11 +164,11 @@ public sealed partial class PerfKitCache
             {
                 Log.FactoryTimedOutServingStale(_logger, Name, key, kind);
                 _metrics.Add(_metrics.StaleServed, "reason", kind + "_timeout");
-                load.SetResult(stale);
+                load.Complete(stale);
             }
             else
             {
-                load.SetException(new CacheFactoryTimeoutException($"The factory for key '{key}' of cache '{Name}' did not finish within {options.FactoryHardTimeout} (CacheEntryOptions.FactoryHardTimeout), and there was no stale value to serve."));
+                load.Fail(new CacheFactoryTimeoutException($"The factory for key '{key}' of cache '{Name}' did not finish within {options.FactoryHardTimeout} (CacheEntryOptions.FactoryHardTimeout), and there was no stale value to serve."));
             }
 
             // The factory goes on; its result still lands in the cache, and the key stays "in flight" until then.
@@ -163,7 +181,7 @@ public sealed partial class PerfKitCache
             Volatile.Write(ref stale.FailSafeRetryAt, _clock.NowMs + (long)options.FailSafeThrottle.TotalMilliseconds);
             Log.FactoryFailedServingStale(_logger, ex, Name, key, options.FailSafeThrottle);
             _metrics.Add(_metrics.StaleServed, "reason", "failure");
-            load.SetResult(stale);
+            load.Complete(stale);
             return true;
         }
         catch (Exception)
@@ -173,12 +191,12 @@ public sealed partial class PerfKitCache
         }
     }
 
-    private async Task FinishInBackgroundAsync<T>(string key, Task<T> running, CacheFactoryContext context, CacheEntryOptions options, TaskCompletionSource<CacheEntry> load)
+    private async Task FinishInBackgroundAsync<T>(string key, Task<T> running, CacheFactoryContext context, CacheEntryOptions options, InFlight load)
     {
         try
         {
             var value = await running.ConfigureAwait(false);
-            await CompleteAsync(key, value, context, options).ConfigureAwait(false);
+            await CompleteAsync(key, value, new FactoryDecision(context), options).ConfigureAwait(false);
         }
 #pragma warning disable CA1031 // Nobody awaits a background completion: log and move on.
         catch (Exception ex)
@@ -188,21 +206,21 @@ public sealed partial class PerfKitCache
         }
         finally
         {
-            _inflight.TryRemove(new KeyValuePair<string, TaskCompletionSource<CacheEntry>>(key, load));
+            _inflight.TryRemove(new KeyValuePair<string, InFlight>(key, load));
         }
     }
 
-    private async ValueTask<CacheEntry> CompleteAsync<T>(string key, T value, CacheFactoryContext context, CacheEntryOptions options)
+    private async ValueTask<CacheEntry> CompleteAsync<T>(string key, T value, FactoryDecision decision, CacheEntryOptions options)
     {
         _metrics.Add(_metrics.FactoryCalls, "result", "success");
-        if (context.IsNotCached)
+        if (decision.NotCached)
         {
             return new CacheEntry(key, value, 0, 0, long.MaxValue, 0, null, 0);
         }
 
-        var entry = CreateEntry(key, value, context.Duration, context.Tags, context.Size, options);
+        var entry = CreateEntry(key, value, decision.Duration, decision.Tags, decision.Size, options);
         StoreL1(entry);
-        if (!options.SkipDistributedCache)
+        if (_distributed is not null && !options.SkipDistributedCache)
         {
             await WriteDistributedAsync(entry, value, CancellationToken.None).ConfigureAwait(false);
         }
@@ -212,4 +230,16 @@ public sealed partial class PerfKitCache
 
     private CacheEntry? FindStale(string key) =>
         _l1.TryGet(key, out var entry) && _clock.NowMs < entry.StaleUntil && IsTagValid(entry) ? entry : null;
+
+    /// <summary>What the factory decided through its context, read before the context is reused.</summary>
+    private readonly struct FactoryDecision(CacheFactoryContext context)
+    {
+        public TimeSpan Duration { get; } = context.Duration;
+
+        public IReadOnlyList<string>? Tags { get; } = context.Tags;
+
+        public long Size { get; } = context.Size;
+
+        public bool NotCached { get; } = context.IsNotCached;
+    }
 }

@@ -22,7 +22,7 @@ public sealed partial class PerfKitCache : IPerfKitCache, IMemoryPressureRespond
     private readonly CacheClock _clock;
     private readonly ILogger _logger;
     private readonly CacheMetrics _metrics;
-    private readonly ConcurrentDictionary<string, TaskCompletionSource<CacheEntry>> _inflight = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, InFlight> _inflight = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, long> _tagInvalidations = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _disposeCts = new();
 
@@ -211,7 +211,7 @@ public sealed partial class PerfKitCache : IPerfKitCache, IMemoryPressureRespond
     {
         if (size > _options.MaximumEntrySize)
         {
-            throw new CacheEntryTooLargeException($"The entry for key '{key}' has size {size}, above PerfKitCacheOptions.MaximumEntrySize ({_options.MaximumEntrySize}) of cache '{Name}'.");
+            throw TooLarge(key, size);
         }
 
         if (duration <= TimeSpan.Zero)
@@ -229,8 +229,15 @@ public sealed partial class PerfKitCache : IPerfKitCache, IMemoryPressureRespond
         var expiresAt = now + durationMs;
         var staleUntil = expiresAt + (long)(options.FailSafeMaxStaleness?.TotalMilliseconds ?? 0);
         var eagerAt = options.EagerRefreshThreshold is { } threshold ? now + (long)(durationMs * threshold) : long.MaxValue;
-        return new CacheEntry(key, value, expiresAt, staleUntil, eagerAt, _clock.UtcNowMs, tags is null or { Count: 0 } ? null : [.. tags], size);
+        var tagArray = tags is null or { Count: 0 } ? null : tags.ToArray();
+
+        // The wall-clock time is only needed for tag invalidation and L2 envelopes; skip the clock read otherwise.
+        var createdUtc = tagArray is null && _distributed is null ? 0 : _clock.UtcNowMs;
+        return new CacheEntry(key, value, expiresAt, staleUntil, eagerAt, createdUtc, tagArray, size);
     }
+
+    private CacheEntryTooLargeException TooLarge(string key, long size) =>
+        new($"The entry for key '{key}' has size {size}, above PerfKitCacheOptions.MaximumEntrySize ({_options.MaximumEntrySize}) of cache '{Name}'.");
 
     private void StoreL1(CacheEntry entry)
     {
