@@ -1,4 +1,5 @@
 using BenchmarkDotNet.Running;
+using PerfKit.Benchmarks.Caching;
 using PerfKit.Benchmarks.Guard;
 
 // `--guard` runs the regression guard (quick, in-process, ratios against peers, compared with guard-baseline.json);
@@ -6,6 +7,11 @@ using PerfKit.Benchmarks.Guard;
 if (args.Length > 0 && args[0] == "--guard")
 {
     return RegressionGuard.Run(args[1..]);
+}
+
+if (args.Length > 0 && args[0] == "--hit-ratio")
+{
+    return HitRatio.Run();
 }
 
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);

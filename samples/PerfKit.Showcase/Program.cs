@@ -8,6 +8,7 @@ using PerfKit.Showcase;
 if (args.Contains("quickstart"))
 {
     await MemoryQuickStart.RunAsync();
+    await CachingQuickStart.RunAsync();
     return 0;
 }
 

@@ -69,6 +69,16 @@ public sealed partial class PerfKitCache
         try
         {
             var stale = FindStale(key);
+
+            // Double check: a load that just finished stores its entry before it leaves the in-flight table, so a
+            // caller that missed L1 a moment ago and then found no load in flight finds the entry here instead of
+            // running the factory a second time. (An eager refresh wants the factory even though the entry is fresh.)
+            if (!background && stale is not null && _clock.NowMs < stale.ExpiresAt && TryCast(stale.Value, out T _))
+            {
+                load.Complete(stale);
+                return;
+            }
+
             if (readDistributed && _distributed is not null && !options.SkipDistributedCache)
             {
                 var (fresh, distributedStale) = await ReadDistributedAsync<T>(key).ConfigureAwait(false);

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using PerfKit.Caching;
 using Microsoft.Extensions.Hosting;
 using PerfKit.Memory;
 using PerfKit.Memory.Pooling;
@@ -9,6 +10,7 @@ var builder = Host.CreateApplicationBuilder(args);
 builder.Services.AddPerfKitMemory(o => o.BudgetBytes = 512L * 1024 * 1024)
     .AddLazyResource<Dictionary<int, string>>((_, _) => ValueTask.FromResult(Enumerable.Range(0, 1000).ToDictionary(i => i, i => i.ToString())))
     .AddBoundedArrayPool();
+builder.Services.AddPerfKitCaching(o => o.Name = "consumer");
 using var host = builder.Build();
 await host.StartAsync();
 
@@ -29,7 +31,17 @@ Check(report.Steps.Any(s => s.Name == "arrays") && !table.IsLoaded, "PerfKit.Mem
 Console.WriteLine($"PerfKit.Memory OK: level {budget.Level}, {report}");
 Console.WriteLine(MemorySnapshot.Capture());
 
-Check(PerfKit.Caching.PerfKitCachingDiagnostics.MeterName == "PerfKit.Caching", "PerfKit.Caching: meter name");
+var cache = host.Services.GetRequiredService<IPerfKitCache>();
+var calls = 0;
+for (var i = 0; i < 3; i++)
+{
+    var answer = await cache.GetOrCreateAsync("answer", (_, _) => { calls++; return ValueTask.FromResult(42); });
+    Check(answer == 42, "PerfKit.Caching: value");
+}
+
+Check(calls == 1, "PerfKit.Caching: one factory call, then L1 hits");
+Check(report.Steps.Any(s => s.Name == "cache:consumer"), "PerfKit.Caching: registered as a memory responder (reclaimed above)");
+Console.WriteLine("PerfKit.Caching OK");
 Check(PerfKit.Streaming.PerfKitStreamingDiagnostics.MeterName == "PerfKit.Streaming", "PerfKit.Streaming: meter name");
 Check(PerfKit.Monitoring.PerfKitMonitoringDiagnostics.MeterName == "PerfKit.Monitoring", "PerfKit.Monitoring: meter name");
 Check(PerfKit.Testing.PerfKitTestingDiagnostics.MeterName == "PerfKit.Testing", "PerfKit.Testing: meter name");

@@ -3,8 +3,9 @@ using BenchmarkDotNet.Attributes;
 namespace PerfKit.Benchmarks.Caching;
 
 /// <summary>
-/// 1,000 concurrent callers on a cold key whose factory takes a moment. Each operation is the whole stampede; it
-/// throws (failing the benchmark) unless the factory ran exactly once.
+/// 1,000 concurrent callers on a cold key whose factory takes a moment. Each operation is the whole stampede and
+/// returns how many times the factory ran; PerfKit's throws (failing the benchmark, and so the guard) unless it
+/// ran exactly once. Peers' counts are returned, not enforced.
 /// </summary>
 [MemoryDiagnoser]
 public class CacheStampedeBenchmarks
@@ -36,7 +37,7 @@ public class CacheStampedeBenchmarks
         }
 
         await Task.WhenAll(tasks);
-        return Exactly1(calls);
+        return calls;
     }
 
     [Benchmark]
@@ -56,7 +57,7 @@ public class CacheStampedeBenchmarks
         }
 
         await Task.WhenAll(tasks);
-        return Exactly1(calls);
+        return calls;
     }
 
     [Benchmark]
