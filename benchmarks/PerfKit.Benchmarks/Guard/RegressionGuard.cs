@@ -247,6 +247,9 @@ internal sealed class GuardCheck
     /// <summary>The design target for the ratio, reported (met/missed) but not enforced: the baseline is.</summary>
     public double? TargetRatio { get; set; }
 
+    /// <summary>This check's own tolerance, where its figure is noisier than the rest (say why in its note).</summary>
+    public double? Tolerance { get; set; }
+
     /// <summary>Allocation ceiling per operation, enforced exactly.</summary>
     public long? MaxAllocatedBytes { get; set; }
 
