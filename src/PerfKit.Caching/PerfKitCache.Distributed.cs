@@ -15,14 +15,19 @@ public sealed partial class PerfKitCache
 
     private bool DistributedAvailable => _distributed is not null && _clock.NowMs >= Volatile.Read(ref _distributedBrokenUntil);
 
-    private async ValueTask<(CacheEntry? Fresh, CacheEntry? Stale)> ReadDistributedAsync<T>(string key)
+    private async ValueTask<(CacheEntry? Fresh, CacheEntry? Stale, bool Unavailable)> ReadDistributedAsync<T>(string key)
     {
         if (!DistributedAvailable)
         {
-            return default;
+            return (null, null, true);
         }
 
-        var bytes = await CallDistributedAsync("get", key, (cache, k, ct) => cache.GetAsync(k, ct)).ConfigureAwait(false);
+        var (ok, bytes) = await CallDistributedAsync("get", key, (cache, k, ct) => cache.GetAsync(k, ct)).ConfigureAwait(false);
+        if (!ok)
+        {
+            return (null, null, true);
+        }
+
         if (bytes is null)
         {
             _metrics.Request("l2", "miss");
@@ -58,15 +63,18 @@ public sealed partial class PerfKitCache
         // Translate the UTC times of the payload to this process's clock.
         var utcNow = _clock.UtcNowMs;
         var now = _clock.NowMs;
-        var entry = new CacheEntry(key, value, now + (header.ExpiresUtcMs - utcNow), now + (header.StaleUntilUtcMs - utcNow), long.MaxValue, header.CreatedUtcMs, header.Tags, 1);
+        var entry = new CacheEntry(key, value, now + (header.ExpiresUtcMs - utcNow), now + (header.StaleUntilUtcMs - utcNow), long.MaxValue, header.CreatedUtcMs, header.Tags, 1)
+        {
+            RevalidateAt = RevalidateAt(now),
+        };
         if (utcNow < header.ExpiresUtcMs)
         {
             _metrics.Request("l2", "hit");
-            return (entry, null);
+            return (entry, null, false);
         }
 
         _metrics.Request("l2", "stale");
-        return utcNow < header.StaleUntilUtcMs ? (null, entry) : default;
+        return utcNow < header.StaleUntilUtcMs ? (null, entry, false) : default;
     }
 
     private async ValueTask<bool> DistributedTagsValidAsync(string[] tags, long createdUtcMs)
@@ -78,7 +86,7 @@ public sealed partial class PerfKitCache
                 return false;
             }
 
-            var marker = await CallDistributedAsync("get-tag", TagMarkerPrefix + tag, (cache, k, ct) => cache.GetAsync(k, ct)).ConfigureAwait(false);
+            var (_, marker) = await CallDistributedAsync("get-tag", TagMarkerPrefix + tag, (cache, k, ct) => cache.GetAsync(k, ct)).ConfigureAwait(false);
             if (marker is { Length: 8 })
             {
                 var invalidatedAt = BinaryPrimitives.ReadInt64LittleEndian(marker);
@@ -117,7 +125,8 @@ public sealed partial class PerfKitCache
             return;
         }
 
-        var options = new DistributedCacheEntryOptions { AbsoluteExpiration = DateTimeOffset.FromUnixTimeMilliseconds(staleUntilUtc) };
+        // Relative, so that the L2's own clock decides (nodes' clocks and the server's need not agree).
+        var options = new DistributedCacheEntryOptions { AbsoluteExpirationRelativeToNow = TimeSpan.FromMilliseconds(Math.Max(1, entry.StaleUntil - now)) };
         await CallDistributedAsync("set", entry.Key, async (cache, k, ct) =>
         {
             await cache.SetAsync(k, payload, options, ct).ConfigureAwait(false);
@@ -154,14 +163,14 @@ public sealed partial class PerfKitCache
     }
 
     /// <summary>One L2 call: prefixed key, bounded by the timeout, and never throwing: a failure is logged, metered, and opens the breaker.</summary>
-    private async ValueTask<byte[]?> CallDistributedAsync(string operation, string key, Func<IDistributedCache, string, CancellationToken, Task<byte[]?>> call, CancellationToken cancellationToken = default)
+    private async ValueTask<(bool Ok, byte[]? Value)> CallDistributedAsync(string operation, string key, Func<IDistributedCache, string, CancellationToken, Task<byte[]?>> call, CancellationToken cancellationToken = default)
     {
         try
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _disposeCts.Token);
             var task = call(_distributed!, _options.DistributedKeyPrefix + key, timeout.Token);
             var result = await task.WaitAsync(_options.DistributedCacheTimeout, _clock.TimeProvider, cancellationToken).ConfigureAwait(false);
-            return result;
+            return (true, result);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -174,7 +183,7 @@ public sealed partial class PerfKitCache
             Volatile.Write(ref _distributedBrokenUntil, _clock.NowMs + (long)_options.DistributedCacheBreakDuration.TotalMilliseconds);
             _metrics.Add(_metrics.DistributedErrors, "operation", operation);
             Log.DistributedCacheFailed(_logger, ex, Name, operation, key, _options.DistributedCacheBreakDuration);
-            return null;
+            return (false, null);
         }
     }
 }

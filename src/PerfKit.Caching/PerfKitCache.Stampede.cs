@@ -73,7 +73,7 @@ public sealed partial class PerfKitCache
             // Double check: a load that just finished stores its entry before it leaves the in-flight table, so a
             // caller that missed L1 a moment ago and then found no load in flight finds the entry here instead of
             // running the factory a second time. (An eager refresh wants the factory even though the entry is fresh.)
-            if (!background && stale is not null && _clock.NowMs < stale.ExpiresAt && TryCast(stale.Value, out T _))
+            if (!background && stale is not null && _clock.NowMs is var now && now < stale.ExpiresAt && now < stale.RevalidateAt && TryCast(stale.Value, out T _))
             {
                 load.Complete(stale);
                 return;
@@ -81,11 +81,19 @@ public sealed partial class PerfKitCache
 
             if (readDistributed && _distributed is not null && !options.SkipDistributedCache)
             {
-                var (fresh, distributedStale) = await ReadDistributedAsync<T>(key).ConfigureAwait(false);
+                var (fresh, distributedStale, unavailable) = await ReadDistributedAsync<T>(key).ConfigureAwait(false);
                 if (fresh is not null)
                 {
                     StoreL1(fresh);
                     load.Complete(fresh);
+                    return;
+                }
+
+                // A copy due for revalidation while L2 cannot be asked: keep trusting it for another interval.
+                if (unavailable && stale is not null && _clock.NowMs < stale.ExpiresAt && TryCast(stale.Value, out T _))
+                {
+                    Volatile.Write(ref stale.RevalidateAt, RevalidateAt(_clock.NowMs));
+                    load.Complete(stale);
                     return;
                 }
 
@@ -233,6 +241,11 @@ public sealed partial class PerfKitCache
         if (_distributed is not null && !options.SkipDistributedCache)
         {
             await WriteDistributedAsync(entry, value, CancellationToken.None).ConfigureAwait(false);
+        }
+
+        if (_backplane is not null)
+        {
+            await PublishAsync(CacheInvalidationKind.Key, key, CancellationToken.None).ConfigureAwait(false);
         }
 
         return entry;

@@ -33,13 +33,15 @@ public sealed partial class PerfKitCache : IPerfKitCache, IMemoryPressureRespond
     /// <param name="timeProvider">The clock; default <see cref="TimeProvider.System"/>.</param>
     /// <param name="loggerFactory">Where logs go; default none.</param>
     /// <param name="meterFactory">Creates the <c>PerfKit.Caching</c> meter; default a shared meter.</param>
+    /// <param name="backplane">Carries L1 invalidations to and from the other nodes; default none.</param>
     public PerfKitCache(
         PerfKitCacheOptions? options = null,
         IDistributedCache? distributedCache = null,
         ICacheSerializer? serializer = null,
         TimeProvider? timeProvider = null,
         ILoggerFactory? loggerFactory = null,
-        IMeterFactory? meterFactory = null)
+        IMeterFactory? meterFactory = null,
+        ICacheBackplane? backplane = null)
     {
         _options = options ?? new PerfKitCacheOptions();
         PerfKitCacheOptionsValidator.ThrowIfInvalid(_options);
@@ -49,6 +51,8 @@ public sealed partial class PerfKitCache : IPerfKitCache, IMemoryPressureRespond
         _clock = new CacheClock(timeProvider ?? TimeProvider.System);
         _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("PerfKit.Caching.PerfKitCache");
         _metrics = new CacheMetrics(_options.Name, meterFactory, () => _l1.Count);
+        _backplane = backplane;
+        _backplaneSubscription = backplane?.Subscribe(OnInvalidation);
     }
 
     /// <inheritdoc />
@@ -71,7 +75,7 @@ public sealed partial class PerfKitCache : IPerfKitCache, IMemoryPressureRespond
         if (_l1.TryGet(key, out var entry) && TryCast(entry.Value, out T value))
         {
             var now = _clock.NowMs;
-            if (now < entry.ExpiresAt && IsTagValid(entry))
+            if (now < entry.ExpiresAt && now < entry.RevalidateAt && IsTagValid(entry))
             {
                 if (now >= entry.EagerRefreshAt)
                 {
@@ -97,7 +101,7 @@ public sealed partial class PerfKitCache : IPerfKitCache, IMemoryPressureRespond
     public bool TryGet<T>(string key, [MaybeNullWhen(false)] out T value)
     {
         ValidateKey(key);
-        if (_l1.TryGet(key, out var entry) && _clock.NowMs < entry.ExpiresAt && IsTagValid(entry) && TryCast(entry.Value, out value))
+        if (_l1.TryGet(key, out var entry) && _clock.NowMs is var now && now < entry.ExpiresAt && now < entry.RevalidateAt && IsTagValid(entry) && TryCast(entry.Value, out value))
         {
             _metrics.Request("l1", "hit");
             return true;
@@ -119,6 +123,8 @@ public sealed partial class PerfKitCache : IPerfKitCache, IMemoryPressureRespond
         {
             await WriteDistributedAsync(entry, value, cancellationToken).ConfigureAwait(false);
         }
+
+        await PublishAsync(CacheInvalidationKind.Key, key, cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -127,6 +133,7 @@ public sealed partial class PerfKitCache : IPerfKitCache, IMemoryPressureRespond
         ValidateKey(key);
         _l1.Remove(key);
         await RemoveDistributedAsync(key, cancellationToken).ConfigureAwait(false);
+        await PublishAsync(CacheInvalidationKind.Key, key, cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -137,6 +144,7 @@ public sealed partial class PerfKitCache : IPerfKitCache, IMemoryPressureRespond
         _tagInvalidations.AddOrUpdate(tag, now, (_, old) => Math.Max(old, now));
         _l1.RemoveWhere(e => e.Tags is { } tags && Array.IndexOf(tags, tag) >= 0);
         await WriteTagMarkerAsync(tag, now, cancellationToken).ConfigureAwait(false);
+        await PublishAsync(CacheInvalidationKind.Tag, tag, cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -154,9 +162,10 @@ public sealed partial class PerfKitCache : IPerfKitCache, IMemoryPressureRespond
         return ValueTask.FromResult(0L);
     }
 
-    /// <summary>Cancels factories still running and stops background work. L1 is left to the GC.</summary>
+    /// <summary>Cancels factories still running, stops background work and leaves the backplane. L1 is left to the GC.</summary>
     public void Dispose()
     {
+        _backplaneSubscription?.Dispose();
         if (!_disposeCts.IsCancellationRequested)
         {
             _disposeCts.Cancel();
@@ -233,8 +242,11 @@ public sealed partial class PerfKitCache : IPerfKitCache, IMemoryPressureRespond
 
         // The wall-clock time is only needed for tag invalidation and L2 envelopes; skip the clock read otherwise.
         var createdUtc = tagArray is null && _distributed is null ? 0 : _clock.UtcNowMs;
-        return new CacheEntry(key, value, expiresAt, staleUntil, eagerAt, createdUtc, tagArray, size);
+        return new CacheEntry(key, value, expiresAt, staleUntil, eagerAt, createdUtc, tagArray, size) { RevalidateAt = RevalidateAt(now) };
     }
+
+    private long RevalidateAt(long now) =>
+        _backplane is null ? long.MaxValue : now + (long)_options.BackplaneRevalidationInterval.TotalMilliseconds;
 
     private CacheEntryTooLargeException TooLarge(string key, long size) =>
         new($"The entry for key '{key}' has size {size}, above PerfKitCacheOptions.MaximumEntrySize ({_options.MaximumEntrySize}) of cache '{Name}'.");

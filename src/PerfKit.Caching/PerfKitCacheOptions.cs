@@ -37,6 +37,12 @@ public sealed class PerfKitCacheOptions
     /// <summary>After a distributed-cache failure, how long to skip it (serving from L1 and factories) before trying again. Default 5 seconds.</summary>
     public TimeSpan DistributedCacheBreakDuration { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// With a backplane: how long an L1 copy is trusted before it is checked against L2 again. A lost invalidation
+    /// message can leave a copy stale for at most this long. Default 30 seconds.
+    /// </summary>
+    public TimeSpan BackplaneRevalidationInterval { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>The fraction of L1 entries dropped at <c>High</c> memory pressure (all at <c>Critical</c>). Default 0.5.</summary>
     [Range(0.0, 1.0)]
     public double ShrinkFractionUnderPressure { get; set; } = 0.5;

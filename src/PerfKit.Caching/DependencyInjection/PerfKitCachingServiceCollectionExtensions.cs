@@ -41,7 +41,8 @@ public static class PerfKitCachingServiceCollectionExtensions
                 sp.GetService<ICacheSerializer>(),
                 sp.GetService<TimeProvider>(),
                 sp.GetService<ILoggerFactory>(),
-                sp.GetService<IMeterFactory>()));
+                sp.GetService<IMeterFactory>(),
+                sp.GetService<ICacheBackplane>()));
             services.AddSingleton<IPerfKitCache>(static sp => sp.GetRequiredService<PerfKitCache>());
             services.AddSingleton<IMemoryPressureResponder>(static sp => sp.GetRequiredService<PerfKitCache>());
         }

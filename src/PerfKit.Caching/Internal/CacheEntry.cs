@@ -22,6 +22,9 @@ internal sealed class CacheEntry(string key, object? value, long expiresAt, long
 
     // Fail-safe throttle: until then a stale value is served without calling the factory again.
     public long FailSafeRetryAt;
+
+    // With a backplane: until then the L1 copy is trusted; after it, the next read checks L2 (bounds a lost message).
+    public long RevalidateAt = long.MaxValue;
 }
 
 /// <summary>

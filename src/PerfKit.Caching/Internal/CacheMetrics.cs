@@ -20,7 +20,8 @@ internal sealed class CacheMetrics
         CoalescedWaits = meter.CreateCounter<long>("perfkit.cache.coalesced", "{wait}", "Callers that joined a load already running for their key.");
         StaleServed = meter.CreateCounter<long>("perfkit.cache.stale_served", "{response}", "Stale values served, by reason (failure, soft_timeout, hard_timeout, throttled).");
         Evictions = meter.CreateCounter<long>("perfkit.cache.evictions", "{entry}", "L1 entries evicted, by reason (capacity, pressure).");
-        DistributedErrors = meter.CreateCounter<long>("perfkit.cache.l2.errors", "{error}", "Distributed cache failures, by operation.");
+        DistributedErrors = meter.CreateCounter<long>("perfkit.cache.l2.errors", "{error}", "Distributed cache and backplane failures, by operation.");
+        BackplaneMessages = meter.CreateCounter<long>("perfkit.cache.backplane.messages", "{message}", "Backplane invalidations, by direction (sent, received).");
         meter.CreateObservableGauge("perfkit.cache.l1.entries", () => new Measurement<long>(l1Count(), _cache), "{entry}", "Entries in L1.");
     }
 
@@ -35,6 +36,8 @@ internal sealed class CacheMetrics
     public Counter<long> Evictions { get; }
 
     public Counter<long> DistributedErrors { get; }
+
+    public Counter<long> BackplaneMessages { get; }
 
     public void Request(string level, string result)
     {

@@ -25,6 +25,10 @@ internal static partial class Log
         Message = "Cache {Cache}: the distributed payload of key {Key} could not be read (corrupt or written by another version of the type); treated as a miss and overwritten")]
     public static partial void DistributedPayloadUnreadable(ILogger logger, Exception? exception, string cache, string key);
 
+    [LoggerMessage(EventId = 2012, EventName = "BackplanePublishFailed", Level = LogLevel.Warning,
+        Message = "Cache {Cache}: the backplane could not publish the invalidation of {Kind} {Value}; other nodes revalidate within PerfKitCacheOptions.BackplaneRevalidationInterval")]
+    public static partial void BackplanePublishFailed(ILogger logger, Exception exception, string cache, CacheInvalidationKind kind, string value);
+
     [LoggerMessage(EventId = 2020, EventName = "ShrunkUnderPressure", Level = LogLevel.Information,
         Message = "Cache {Cache}: dropped {Entries} entries under {Level} memory pressure")]
     public static partial void ShrunkUnderPressure(ILogger logger, string cache, long entries, PerfKit.Memory.MemoryPressureLevel level);

@@ -22,6 +22,11 @@ internal sealed class PerfKitCacheOptionsValidator : IValidateOptions<PerfKitCac
             builder.AddError($"must not be negative; it is {options.DistributedCacheBreakDuration}.", "PerfKitCacheOptions.DistributedCacheBreakDuration");
         }
 
+        if (options.BackplaneRevalidationInterval <= TimeSpan.Zero)
+        {
+            builder.AddError($"must be positive; it is {options.BackplaneRevalidationInterval}.", "PerfKitCacheOptions.BackplaneRevalidationInterval");
+        }
+
         if (options.DefaultEntryOptions is { } entry)
         {
             try
