@@ -42,6 +42,23 @@ for (var i = 0; i < 3; i++)
 Check(calls == 1, "PerfKit.Caching: one factory call, then L1 hits");
 Check(report.Steps.Any(s => s.Name == "cache:consumer"), "PerfKit.Caching: registered as a memory responder (reclaimed above)");
 Console.WriteLine("PerfKit.Caching OK");
+
+// The Redis satellite wires L2 and the backplane without connecting until first use.
+var redisServices = new ServiceCollection();
+redisServices.AddPerfKitCaching().AddRedis(o => o.Configuration = Environment.GetEnvironmentVariable("PERFKIT_REDIS") ?? "127.0.0.1:6379");
+await using (var redisProvider = redisServices.BuildServiceProvider())
+{
+    Check(redisProvider.GetRequiredService<ICacheBackplane>() is PerfKit.Caching.Redis.RedisCacheBackplane, "PerfKit.Caching.Redis: backplane registered");
+    Check(redisProvider.GetRequiredService<Microsoft.Extensions.Caching.Distributed.IDistributedCache>().GetType().Name == "RedisCache", "PerfKit.Caching.Redis: L2 registered");
+    if (Environment.GetEnvironmentVariable("PERFKIT_REDIS") is not null)
+    {
+        var redisCache = redisProvider.GetRequiredService<IPerfKitCache>();
+        await redisCache.SetAsync("consumer-check", 7);
+        var raw = await redisProvider.GetRequiredService<Microsoft.Extensions.Caching.Distributed.IDistributedCache>().GetAsync("consumer-check");
+        Check(raw is { Length: > 0 }, "PerfKit.Caching.Redis: value written to Redis");
+        Console.WriteLine("PerfKit.Caching.Redis OK (against " + Environment.GetEnvironmentVariable("PERFKIT_REDIS") + ")");
+    }
+}
 Check(PerfKit.Streaming.PerfKitStreamingDiagnostics.MeterName == "PerfKit.Streaming", "PerfKit.Streaming: meter name");
 Check(PerfKit.Monitoring.PerfKitMonitoringDiagnostics.MeterName == "PerfKit.Monitoring", "PerfKit.Monitoring: meter name");
 Check(PerfKit.Testing.PerfKitTestingDiagnostics.MeterName == "PerfKit.Testing", "PerfKit.Testing: meter name");

@@ -1,0 +1,21 @@
+using PerfKit.Caching.Redis;
+using PerfKit.TestUtilities;
+
+namespace PerfKit.Caching.IntegrationTests;
+
+public sealed class PackageConventionsTests
+{
+    private static readonly System.Reflection.Assembly Package = typeof(RedisCacheBackplane).Assembly;
+
+    [Fact]
+    public void ExportedTypes_LiveInThePackageNamespace() =>
+        PackageConventions.ExportedTypesLiveInPackageNamespace(Package);
+
+    [Fact]
+    public void ServiceCollectionExtensions_AreNamedAfterThePackage() =>
+        PackageConventions.ServiceCollectionExtensionsAreNamedAfterThePackage(Package);
+
+    [Fact]
+    public void QuickStart_IsCompiledCode() =>
+        DocumentationSnippets.AssertReadmeBlocksAreCompiled("src/PerfKit.Caching.Redis/README.md", "samples/PerfKit.Showcase/RedisQuickStart.cs");
+}

@@ -1,0 +1,182 @@
+using Microsoft.Extensions.Caching.StackExchangeRedis;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using PerfKit.Caching.Redis;
+using StackExchange.Redis;
+
+namespace PerfKit.Caching.IntegrationTests;
+
+/// <summary>Two PerfKitCache nodes in one test process, each with its own Redis connection, as two servers would have.</summary>
+public sealed class RedisCacheTests(RedisServer redis) : IAsyncDisposable
+{
+    private static readonly CancellationToken Ct = TestContext.Current.CancellationToken;
+    private readonly string _prefix = "test:" + Guid.NewGuid().ToString("N")[..8] + ":";
+    private readonly List<IAsyncDisposable> _resources = [];
+    private int _nodes;
+
+    [Fact]
+    public async Task L2_RoundTrip_TheSecondNodeReadsTheFirstNodesValue()
+    {
+        SkipWithoutRedis();
+        var a = await NodeAsync();
+        var b = await NodeAsync();
+        var calls = 0;
+
+        var fromA = await a.GetOrCreateAsync("order:7", (_, _) => { calls++; return ValueTask.FromResult(new Order(7, 99.5m)); }, cancellationToken: Ct);
+        var fromB = await b.GetOrCreateAsync("order:7", (_, _) => { calls++; return ValueTask.FromResult(new Order(0, 0)); }, cancellationToken: Ct);
+
+        calls.Should().Be(1);
+        fromB.Should().Be(fromA);
+    }
+
+    [Fact]
+    public async Task Backplane_SetOnOneNode_EvictsTheOtherNodesL1Copy()
+    {
+        SkipWithoutRedis();
+        var a = await NodeAsync();
+        var b = await NodeAsync();
+        await a.SetAsync("price", 10, cancellationToken: Ct);
+        (await b.GetOrCreateAsync("price", (_, _) => ValueTask.FromResult(-1), cancellationToken: Ct)).Should().Be(10);
+
+        await a.SetAsync("price", 12, cancellationToken: Ct);
+
+        await Eventually(() => !b.TryGet<int>("price", out _), "B's copy is evicted by the pub/sub message");
+        (await b.GetOrCreateAsync("price", (_, _) => ValueTask.FromResult(-1), cancellationToken: Ct)).Should().Be(12);
+    }
+
+    [Fact]
+    public async Task Backplane_RemoveByTagOnOneNode_EvictsTaggedCopiesOnTheOther()
+    {
+        SkipWithoutRedis();
+        var a = await NodeAsync();
+        var b = await NodeAsync();
+        await b.SetAsync("p:1", "lamp", new CacheEntryOptions { Tags = ["catalog"] }, Ct);
+        await b.SetAsync("u:1", "ann", new CacheEntryOptions { Tags = ["users"] }, Ct);
+
+        await a.RemoveByTagAsync("catalog", Ct);
+
+        await Eventually(() => !b.TryGet<string>("p:1", out _), "B's tagged copy is evicted");
+        b.TryGet<string>("u:1", out _).Should().BeTrue();
+        (await b.GetOrCreateAsync("p:1", (_, _) => ValueTask.FromResult("fresh lamp"), cancellationToken: Ct)).Should().Be("fresh lamp", "the L2 entry is invalid too");
+    }
+
+    [Fact]
+    public async Task RedisStoppedAndStarted_TheCacheKeepsAnsweringAndRecovers()
+    {
+        SkipWithoutRedis();
+        Assert.SkipUnless(redis.CanRestart, "The tests use an external Redis (PERFKIT_REDIS) that they cannot stop and start.");
+        var a = await NodeAsync(breakDuration: TimeSpan.FromMilliseconds(200));
+        await a.SetAsync("before", 1, cancellationToken: Ct);
+
+        await redis.StopAsync();
+        (await a.GetOrCreateAsync("during", (_, _) => ValueTask.FromResult(2), cancellationToken: Ct)).Should().Be(2);
+        await a.SetAsync("during-set", 3, cancellationToken: Ct);
+        await a.RemoveAsync("before", Ct);
+        (await a.GetOrCreateAsync("during", (_, _) => ValueTask.FromResult(-1), cancellationToken: Ct)).Should().Be(2, "L1 still answers");
+
+        await redis.StartAsync();
+        var b = await NodeAsync();
+        await Eventually(async () =>
+        {
+            await a.SetAsync("after", 4, cancellationToken: Ct);
+            return await b.GetOrCreateAsync("after", (_, _) => ValueTask.FromResult(-1), new CacheEntryOptions { Duration = TimeSpan.FromMilliseconds(50) }, Ct) == 4;
+        }, "node A writes to L2 again once Redis is back and its connection has recovered");
+    }
+
+    [Fact]
+    public async Task AddRedis_WiresL2AndBackplane_AndAMissingConfigurationFailsAtStart()
+    {
+        SkipWithoutRedis();
+        var builder = Host.CreateApplicationBuilder();
+        builder.Services.AddPerfKitCaching().AddRedis(o =>
+        {
+            o.Configuration = redis.Endpoint;
+            o.KeyPrefix = _prefix;
+            o.Channel = _prefix + "channel";
+        });
+        using var host = builder.Build();
+        await host.StartAsync(Ct);
+        var cache = host.Services.GetRequiredService<IPerfKitCache>();
+        await cache.SetAsync("k", "v", cancellationToken: Ct);
+        var raw = await (await host.Services.GetRequiredService<RedisConnection>().GetAsync()).GetDatabase().KeyExistsAsync(_prefix + "k");
+        await host.StopAsync(Ct);
+
+        raw.Should().BeTrue("the value is in Redis under the configured prefix");
+        host.Services.GetRequiredService<ICacheBackplane>().Should().BeOfType<RedisCacheBackplane>();
+
+        var bad = Host.CreateApplicationBuilder();
+        bad.Services.AddPerfKitCaching().AddRedis(_ => { });
+        using var badHost = bad.Build();
+        (await badHost.Invoking(h => h.StartAsync(Ct)).Should().ThrowAsync<OptionsValidationException>()).WithMessage("*PerfKitRedisOptions.Configuration*");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var resource in _resources)
+        {
+            await resource.DisposeAsync();
+        }
+    }
+
+    private void SkipWithoutRedis() => Assert.SkipWhen(redis.SkipReason is not null, redis.SkipReason ?? "");
+
+    private async Task<PerfKitCache> NodeAsync(TimeSpan? breakDuration = null)
+    {
+        var configuration = ConfigurationOptions.Parse(redis.Endpoint);
+        configuration.AbortOnConnectFail = false;
+        configuration.ConnectTimeout = 1000;
+        var multiplexer = await ConnectionMultiplexer.ConnectAsync(configuration);
+        var l2 = new RedisCache(Options.Create(new RedisCacheOptions
+        {
+            InstanceName = _prefix,
+            ConnectionMultiplexerFactory = () => Task.FromResult<IConnectionMultiplexer>(multiplexer),
+        }));
+        var backplane = new RedisCacheBackplane(multiplexer, _prefix + "channel");
+        var cache = new PerfKitCache(
+            new PerfKitCacheOptions { DistributedCacheBreakDuration = breakDuration ?? TimeSpan.FromSeconds(5), DistributedCacheTimeout = TimeSpan.FromSeconds(2) },
+            l2,
+            backplane: backplane);
+        _resources.Add(new Disposer(() =>
+        {
+            cache.Dispose();
+            backplane.Dispose();
+            l2.Dispose();
+            multiplexer.Dispose();
+        }));
+
+        // Wait until this node's subscription is live (one subscriber per node so far), so the test does not race its own setup.
+        var nodes = ++_nodes;
+        await Eventually(async () => await multiplexer.GetSubscriber().PublishAsync(RedisChannel.Literal(_prefix + "channel"), "ping") >= nodes, "the backplane subscription is live");
+        return cache;
+    }
+
+    private static async Task Eventually(Func<bool> condition, string what) => await Eventually(() => Task.FromResult(condition()), what);
+
+    private static async Task Eventually(Func<Task<bool>> condition, string what)
+    {
+        // Waits on a real network event (pub/sub delivery, a reconnect): bounded, so a broken implementation fails.
+        for (var attempt = 0; attempt < 200; attempt++)
+        {
+            if (await condition())
+            {
+                return;
+            }
+
+            await Task.Delay(50, Ct);
+        }
+
+        (await condition()).Should().BeTrue(what);
+    }
+
+    private sealed record Order(int Id, decimal Total);
+
+    private sealed class Disposer(Action dispose) : IAsyncDisposable
+    {
+        public ValueTask DisposeAsync()
+        {
+            dispose();
+            return ValueTask.CompletedTask;
+        }
+    }
+}
