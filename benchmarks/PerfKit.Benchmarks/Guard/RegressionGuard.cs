@@ -157,7 +157,7 @@ internal static class RegressionGuard
 
             if (check.BaselineRatio is { } b)
             {
-                var limit = b * (1 + tolerance);
+                var limit = b * (1 + (check.Tolerance ?? tolerance));
                 baselineText = b.ToString("0.00", CultureInfo.InvariantCulture);
                 limitText = limit.ToString("0.00", CultureInfo.InvariantCulture);
                 if (ratio > limit)
