@@ -51,6 +51,13 @@ public sealed class CacheEntryOptions
     /// <summary>The entry's weight against <see cref="PerfKitCacheOptions.MaximumWeight"/>. Default 1.</summary>
     public long Size { get; set; } = 1;
 
+    /// <summary>
+    /// Give every caller its own copy of the value (a serializer round trip on each read), for mutable types that
+    /// callers change. Default false: L1 hands out the stored object itself, with no copy and no deserialization.
+    /// Strings and value types are never copied (they need not be).
+    /// </summary>
+    public bool CopyOnRead { get; set; }
+
     /// <summary>Keep the entry out of the distributed (L2) cache. Default false.</summary>
     public bool SkipDistributedCache { get; set; }
 

@@ -37,18 +37,18 @@ public sealed partial class PerfKitCache
                 }
 
                 TryCast(entry!.Value, out T value);
-                return new ValueTask<T>(value);
+                return new ValueTask<T>(entry.CopyOnRead ? Copy(value) : value);
             }
 
             return AwaitLoadAsync<T>(load.WaitAsync(), cancellationToken);
         }
     }
 
-    private static async ValueTask<T> AwaitLoadAsync<T>(Task<CacheEntry> load, CancellationToken cancellationToken)
+    private async ValueTask<T> AwaitLoadAsync<T>(Task<CacheEntry> load, CancellationToken cancellationToken)
     {
         var entry = await load.WaitAsync(cancellationToken).ConfigureAwait(false);
         TryCast(entry.Value, out T value);
-        return value;
+        return entry.CopyOnRead ? Copy(value) : value;
     }
 
     private void StartEagerRefresh<TState, T>(string key, TState state, Func<CacheFactoryContext, TState, CancellationToken, ValueTask<T>> factory, CacheEntryOptions options)
@@ -84,6 +84,7 @@ public sealed partial class PerfKitCache
                 var (fresh, distributedStale, unavailable) = await ReadDistributedAsync<T>(key).ConfigureAwait(false);
                 if (fresh is not null)
                 {
+                    fresh.CopyOnRead = options.CopyOnRead;
                     StoreL1(fresh);
                     load.Complete(fresh);
                     return;

@@ -83,7 +83,7 @@ public sealed partial class PerfKitCache : IPerfKitCache, IMemoryPressureRespond
                 }
 
                 _metrics.Request("l1", "hit");
-                return new ValueTask<T>(value);
+                return new ValueTask<T>(entry.CopyOnRead ? Copy(value) : value);
             }
         }
 
@@ -104,6 +104,11 @@ public sealed partial class PerfKitCache : IPerfKitCache, IMemoryPressureRespond
         if (_l1.TryGet(key, out var entry) && _clock.NowMs is var now && now < entry.ExpiresAt && now < entry.RevalidateAt && IsTagValid(entry) && TryCast(entry.Value, out value))
         {
             _metrics.Request("l1", "hit");
+            if (entry.CopyOnRead)
+            {
+                value = Copy(value);
+            }
+
             return true;
         }
 
@@ -242,7 +247,19 @@ public sealed partial class PerfKitCache : IPerfKitCache, IMemoryPressureRespond
 
         // The wall-clock time is only needed for tag invalidation and L2 envelopes; skip the clock read otherwise.
         var createdUtc = tagArray is null && _distributed is null ? 0 : _clock.UtcNowMs;
-        return new CacheEntry(key, value, expiresAt, staleUntil, eagerAt, createdUtc, tagArray, size) { RevalidateAt = RevalidateAt(now) };
+        return new CacheEntry(key, value, expiresAt, staleUntil, eagerAt, createdUtc, tagArray, size) { RevalidateAt = RevalidateAt(now), CopyOnRead = options.CopyOnRead };
+    }
+
+    private T Copy<T>(T value)
+    {
+        if (value is null || value is string || typeof(T).IsValueType)
+        {
+            return value;
+        }
+
+        using var buffer = new PooledBufferWriter();
+        _serializer.Serialize(value, buffer);
+        return _serializer.Deserialize<T>(buffer.WrittenSpan);
     }
 
     private long RevalidateAt(long now) =>

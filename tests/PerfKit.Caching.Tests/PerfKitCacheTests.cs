@@ -22,6 +22,22 @@ public sealed class PerfKitCacheTests
     }
 
     [Fact]
+    public async Task CopyOnRead_GivesEveryCallerItsOwnCopy()
+    {
+        using var cache = NewCache(new FakeTimeProvider());
+        var options = new CacheEntryOptions { CopyOnRead = true };
+
+        var first = await cache.GetOrCreateAsync("cart", (_, _) => ValueTask.FromResult(new List<string> { "lamp" }), options, Ct);
+        first.Add("changed by caller 1");
+        var second = await cache.GetOrCreateAsync("cart", (_, _) => ValueTask.FromResult(new List<string>()), options, Ct);
+        cache.TryGet<List<string>>("cart", out var third).Should().BeTrue();
+
+        second.Should().Equal("lamp");
+        second.Should().NotBeSameAs(third);
+        third.Should().Equal("lamp");
+    }
+
+    [Fact]
     public async Task GetOrCreate_AfterTheDuration_CallsTheFactoryAgain()
     {
         var time = new FakeTimeProvider();

@@ -25,6 +25,9 @@ internal sealed class CacheEntry(string key, object? value, long expiresAt, long
 
     // With a backplane: until then the L1 copy is trusted; after it, the next read checks L2 (bounds a lost message).
     public long RevalidateAt = long.MaxValue;
+
+    // Each reader gets its own copy (CacheEntryOptions.CopyOnRead).
+    public bool CopyOnRead;
 }
 
 /// <summary>

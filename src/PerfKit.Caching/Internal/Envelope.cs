@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Buffers.Binary;
 using System.Text;
 using PerfKit.Caching.Serialization;
@@ -16,7 +15,7 @@ internal static class Envelope
 
     public static byte[] Write<T>(ICacheSerializer serializer, T value, long createdUtcMs, long expiresUtcMs, long staleUntilUtcMs, string[]? tags)
     {
-        var buffer = new ArrayBufferWriter<byte>(256);
+        using var buffer = new PooledBufferWriter();
         var header = buffer.GetSpan(FixedHeader);
         header[0] = FormatVersion;
         BinaryPrimitives.WriteInt64LittleEndian(header[1..], createdUtcMs);
