@@ -61,7 +61,11 @@ await using (var redisProvider = redisServices.BuildServiceProvider())
 }
 Check(PerfKit.Streaming.PerfKitStreamingDiagnostics.MeterName == "PerfKit.Streaming", "PerfKit.Streaming: meter name");
 Check(PerfKit.Monitoring.PerfKitMonitoringDiagnostics.MeterName == "PerfKit.Monitoring", "PerfKit.Monitoring: meter name");
-Check(PerfKit.Testing.PerfKitTestingDiagnostics.MeterName == "PerfKit.Testing", "PerfKit.Testing: meter name");
+var histogram = new PerfKit.Testing.LatencyHistogram();
+histogram.Record(TimeSpan.FromMilliseconds(5));
+Check(histogram.Percentile(99) >= TimeSpan.FromMilliseconds(5), "PerfKit.Testing: histogram");
+Check(PerfKit.Testing.Memory.Allocations.PerCall(() => GC.KeepAlive(new object())) > 0, "PerfKit.Testing: allocation measurement");
+Console.WriteLine("PerfKit.Testing OK");
 await host.StopAsync();
 Console.WriteLine("Package consumption check: all packages restored from the local feed and used.");
 return 0;
