@@ -133,10 +133,15 @@ public sealed partial class PerfKitCache : IPerfKitCache, IMemoryPressureRespond
     }
 
     /// <inheritdoc />
-    public async ValueTask RemoveAsync(string key, CancellationToken cancellationToken = default)
+    public ValueTask RemoveAsync(string key, CancellationToken cancellationToken = default)
     {
         ValidateKey(key);
         _l1.Remove(key);
+        return _distributed is null && _backplane is null ? ValueTask.CompletedTask : RemoveElsewhereAsync(key, cancellationToken);
+    }
+
+    private async ValueTask RemoveElsewhereAsync(string key, CancellationToken cancellationToken)
+    {
         await RemoveDistributedAsync(key, cancellationToken).ConfigureAwait(false);
         await PublishAsync(CacheInvalidationKind.Key, key, cancellationToken).ConfigureAwait(false);
     }
