@@ -65,6 +65,8 @@ var histogram = new PerfKit.Testing.LatencyHistogram();
 histogram.Record(TimeSpan.FromMilliseconds(5));
 Check(histogram.Percentile(99) >= TimeSpan.FromMilliseconds(5), "PerfKit.Testing: histogram");
 Check(PerfKit.Testing.Memory.Allocations.PerCall(() => GC.KeepAlive(new object())) > 0, "PerfKit.Testing: allocation measurement");
+var load = await PerfKit.Testing.Load.LoadTest.RunAsync("consumer", _ => ValueTask.CompletedTask, new PerfKit.Testing.Load.ClosedModel(2) { Iterations = 10 });
+Check(load.Iterations == 10 && load.IsValid, "PerfKit.Testing: load run");
 Console.WriteLine("PerfKit.Testing OK");
 await host.StopAsync();
 Console.WriteLine("Package consumption check: all packages restored from the local feed and used.");

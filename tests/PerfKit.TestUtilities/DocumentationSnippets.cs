@@ -23,13 +23,14 @@ public static partial class DocumentationSnippets
         }
     }
 
-    /// <summary>Asserts each ```csharp block of <paramref name="readme"/> appears in <paramref name="compiledSource"/>, ignoring indentation.</summary>
+    /// <summary>Asserts each ```csharp block of <paramref name="readme"/> appears in one of <paramref name="compiledSources"/>, ignoring indentation.</summary>
     /// <param name="readme">Path relative to the repository root.</param>
-    /// <param name="compiledSource">Path relative to the repository root.</param>
-    public static void AssertReadmeBlocksAreCompiled(string readme, string compiledSource)
+    /// <param name="compiledSources">Paths relative to the repository root.</param>
+    public static void AssertReadmeBlocksAreCompiled(string readme, params string[] compiledSources)
     {
         var markdown = File.ReadAllText(Path.Combine(RepositoryRoot, readme));
-        var source = Normalize(File.ReadAllText(Path.Combine(RepositoryRoot, compiledSource)));
+        var compiledSource = string.Join(", ", compiledSources);
+        var source = string.Join("\n\u0000\n", compiledSources.Select(f => Normalize(File.ReadAllText(Path.Combine(RepositoryRoot, f)))));
         var blocks = CSharpBlock().Matches(markdown).Select(m => Normalize(m.Groups[1].Value)).ToList();
         blocks.Should().NotBeEmpty("{0} must show its quick start in C#", readme);
         foreach (var block in blocks)

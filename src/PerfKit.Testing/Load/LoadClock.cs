@@ -1,0 +1,83 @@
+namespace PerfKit.Testing.Load;
+
+/// <summary>
+/// The load generator's clock: how long since the run started, and a way to wait until a moment of the schedule.
+/// <see cref="From(TimeProvider)"/> is the real one; <see cref="VirtualLoadClock"/> makes runs deterministic and
+/// instantaneous for tests of the generator itself (and of code that simulates its work in virtual time).
+/// </summary>
+public abstract class LoadClock
+{
+    /// <summary>Time since the clock started.</summary>
+    public abstract TimeSpan Elapsed { get; }
+
+    /// <summary>A clock on <see cref="TimeProvider.System"/>.</summary>
+    /// <returns>A new clock, started now.</returns>
+    public static LoadClock System() => From(TimeProvider.System);
+
+    /// <summary>A clock on any <see cref="TimeProvider"/>, started now.</summary>
+    /// <param name="timeProvider">The time source.</param>
+    /// <returns>A new clock.</returns>
+    public static LoadClock From(TimeProvider timeProvider)
+    {
+        ArgumentNullException.ThrowIfNull(timeProvider);
+        return new TimeProviderClock(timeProvider);
+    }
+
+    /// <summary>Completes when <see cref="Elapsed"/> reaches <paramref name="elapsed"/> (at once if it has).</summary>
+    /// <param name="elapsed">The moment, as time since the start.</param>
+    /// <param name="cancellationToken">Stops the wait.</param>
+    /// <returns>A task that completes at that moment.</returns>
+    public abstract ValueTask WaitUntilAsync(TimeSpan elapsed, CancellationToken cancellationToken);
+
+    private sealed class TimeProviderClock(TimeProvider timeProvider) : LoadClock
+    {
+        private readonly long _start = timeProvider.GetTimestamp();
+
+        public override TimeSpan Elapsed => timeProvider.GetElapsedTime(_start);
+
+        public override ValueTask WaitUntilAsync(TimeSpan elapsed, CancellationToken cancellationToken)
+        {
+            var wait = elapsed - Elapsed;
+            return wait <= TimeSpan.Zero ? ValueTask.CompletedTask : new ValueTask(Task.Delay(wait, timeProvider, cancellationToken));
+        }
+    }
+}
+
+/// <summary>
+/// A clock that moves only when told: <see cref="Advance"/> models work taking time, and a wait jumps straight to
+/// its moment. With it a run is deterministic and takes no real time, which is how the generator's own
+/// measurement (coordinated-omission correction, scheduler lag) is tested.
+/// </summary>
+public sealed class VirtualLoadClock : LoadClock
+{
+    private long _ticks;
+
+    /// <inheritdoc />
+    public override TimeSpan Elapsed => TimeSpan.FromTicks(Interlocked.Read(ref _ticks));
+
+    /// <summary>Moves the clock forward, as work that takes <paramref name="duration"/> would.</summary>
+    /// <param name="duration">How far; not negative.</param>
+    public void Advance(TimeSpan duration)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(duration, TimeSpan.Zero);
+        Interlocked.Add(ref _ticks, duration.Ticks);
+    }
+
+    /// <inheritdoc />
+    public override ValueTask WaitUntilAsync(TimeSpan elapsed, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        long current;
+        do
+        {
+            current = Interlocked.Read(ref _ticks);
+            if (elapsed.Ticks <= current)
+            {
+                break;
+            }
+        }
+        while (Interlocked.CompareExchange(ref _ticks, elapsed.Ticks, current) != current);
+
+        return ValueTask.CompletedTask;
+    }
+}

@@ -1,0 +1,103 @@
+using System.Globalization;
+using System.Text;
+
+namespace PerfKit.Testing.Load;
+
+/// <summary>The outcome of a load run: counts, failures by reason, latency histograms, and whether the run is valid.</summary>
+public sealed class LoadResult
+{
+    internal LoadResult(string name, string model, long iterations, IReadOnlyDictionary<string, long> failures, LatencyHistogram latency, LatencyHistogram? uncorrected, LatencyHistogram? schedulerLag, long dropped, TimeSpan duration, string? invalidReason)
+    {
+        Name = name;
+        Model = model;
+        Iterations = iterations;
+        FailuresByReason = failures;
+        Latency = latency;
+        UncorrectedLatency = uncorrected;
+        SchedulerLag = schedulerLag;
+        Dropped = dropped;
+        Duration = duration;
+        InvalidReason = invalidReason;
+    }
+
+    /// <summary>The run's name.</summary>
+    public string Name { get; }
+
+    /// <summary>The load model, described.</summary>
+    public string Model { get; }
+
+    /// <summary>Iterations completed (passed or failed).</summary>
+    public long Iterations { get; }
+
+    /// <summary>Failed iterations: by check reason, or by exception type for scenarios that threw.</summary>
+    public IReadOnlyDictionary<string, long> FailuresByReason { get; }
+
+    /// <summary>Failed iterations in all.</summary>
+    public long Failures => FailuresByReason.Values.Sum();
+
+    /// <summary>Failed iterations over completed ones (0 when none ran).</summary>
+    public double ErrorRate => Iterations == 0 ? 0 : Failures / (double)Iterations;
+
+    /// <summary>
+    /// Latency of every iteration. In the open model it is measured from the intended start (coordinated-omission
+    /// corrected); in the closed model from the actual start.
+    /// </summary>
+    public LatencyHistogram Latency { get; }
+
+    /// <summary>Open model: latency from the actual start, for comparison (what a naive tool reports).</summary>
+    public LatencyHistogram? UncorrectedLatency { get; }
+
+    /// <summary>Open model: how late the generator started iterations against the schedule.</summary>
+    public LatencyHistogram? SchedulerLag { get; }
+
+    /// <summary>Open model: arrivals not started because the concurrency limit was reached.</summary>
+    public long Dropped { get; }
+
+    /// <summary>How long the run took.</summary>
+    public TimeSpan Duration { get; }
+
+    /// <summary>Completed iterations per second.</summary>
+    public double Throughput => Duration <= TimeSpan.Zero ? 0 : Iterations / Duration.TotalSeconds;
+
+    /// <summary>Whether the generator kept up: no dropped arrivals and scheduler lag within bounds.</summary>
+    public bool IsValid => InvalidReason is null;
+
+    /// <summary>Why the run is invalid, or <see langword="null"/>.</summary>
+    public string? InvalidReason { get; }
+
+    /// <summary>A Markdown summary table, for test output.</summary>
+    /// <returns>The summary.</returns>
+    public override string ToString()
+    {
+        static string Ms(TimeSpan t) => t.TotalMilliseconds.ToString("0.###", CultureInfo.InvariantCulture);
+        var text = new StringBuilder()
+            .AppendLine(CultureInfo.InvariantCulture, $"Load run '{Name}' ({Model}): {Iterations:N0} iterations in {Duration.TotalSeconds:0.##} s, {Throughput:N0}/s, errors {ErrorRate:P2}, {(IsValid ? "valid" : "INVALID: " + InvalidReason)}")
+            .AppendLine()
+            .AppendLine("| latency (ms) | p50 | p90 | p95 | p99 | p99.9 | max |")
+            .AppendLine("|---|---:|---:|---:|---:|---:|---:|");
+        void Row(string label, LatencyHistogram h) =>
+            text.AppendLine(CultureInfo.InvariantCulture, $"| {label} | {Ms(h.Percentile(50))} | {Ms(h.Percentile(90))} | {Ms(h.Percentile(95))} | {Ms(h.Percentile(99))} | {Ms(h.Percentile(99.9))} | {Ms(h.Max)} |");
+        Row(UncorrectedLatency is null ? "latency" : "corrected (from intended start)", Latency);
+        if (UncorrectedLatency is not null)
+        {
+            Row("uncorrected (from actual start)", UncorrectedLatency);
+        }
+
+        if (SchedulerLag is not null)
+        {
+            Row("scheduler lag", SchedulerLag);
+        }
+
+        foreach (var (reason, count) in FailuresByReason.OrderByDescending(f => f.Value))
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"- failed {count:N0}×: {reason}");
+        }
+
+        if (Dropped > 0)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"- dropped arrivals: {Dropped:N0}");
+        }
+
+        return text.ToString();
+    }
+}

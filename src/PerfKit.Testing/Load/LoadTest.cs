@@ -1,0 +1,247 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+
+namespace PerfKit.Testing.Load;
+
+/// <summary>Runs a scenario under a load model, inside any test, and measures it in constant memory.</summary>
+public static class LoadTest
+{
+    /// <summary>Runs <paramref name="scenario"/> under <paramref name="model"/> until the model's limit or cancellation.</summary>
+    /// <param name="name">The run's name, for reports.</param>
+    /// <param name="scenario">One iteration. Throwing fails the iteration (counted by exception type), never the run; <see cref="ScenarioContext.Fail"/> fails it with a reason.</param>
+    /// <param name="model">A <see cref="ClosedModel"/> or an <see cref="OpenModel"/>; bad values throw naming the property.</param>
+    /// <param name="clock">The clock; default the system clock (pass a <see cref="VirtualLoadClock"/> for deterministic generator tests).</param>
+    /// <param name="cancellationToken">Stops the run early; what ran is reported.</param>
+    /// <returns>The result.</returns>
+    public static Task<LoadResult> RunAsync(string name, Func<ScenarioContext, ValueTask> scenario, LoadModel model, LoadClock? clock = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        ArgumentNullException.ThrowIfNull(scenario);
+        ArgumentNullException.ThrowIfNull(model);
+        model.Validate();
+        clock ??= LoadClock.System();
+        return model switch
+        {
+            ClosedModel closed => RunClosedAsync(name, scenario, closed, clock, cancellationToken),
+            OpenModel open => RunOpenAsync(name, scenario, open, clock, cancellationToken),
+            _ => throw new ArgumentException($"Unknown load model {model.GetType().Name}.", nameof(model)),
+        };
+    }
+
+    private static async Task<LoadResult> RunClosedAsync(string name, Func<ScenarioContext, ValueTask> scenario, ClosedModel model, LoadClock clock, CancellationToken cancellationToken)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var recorder = new Recorder(withOpenModelHistograms: false);
+        var start = clock.Elapsed;
+        long next = -1;
+        var users = new Task[model.VirtualUsers];
+        for (var vu = 0; vu < users.Length; vu++)
+        {
+            var user = vu;
+            users[vu] = Task.Run(async () =>
+            {
+                var context = new ScenarioContext(clock, stop.Token);
+                while (!stop.IsCancellationRequested)
+                {
+                    var iteration = Interlocked.Increment(ref next);
+                    if ((model.Iterations is { } limit && iteration >= limit) || (model.Duration is { } duration && clock.Elapsed - start >= duration))
+                    {
+                        break;
+                    }
+
+                    context.Reset(iteration, user);
+                    var began = clock.Elapsed;
+                    var failure = await RunOnceAsync(scenario, context).ConfigureAwait(false);
+                    if (failure is Canceled)
+                    {
+                        break;
+                    }
+
+                    recorder.Record(user, clock.Elapsed - began, null, null, failure);
+                    if (model.ThinkTime > TimeSpan.Zero && !await TryWaitAsync(clock, clock.Elapsed + model.ThinkTime, stop.Token).ConfigureAwait(false))
+                    {
+                        break;
+                    }
+                }
+            }, CancellationToken.None);
+        }
+
+        await Task.WhenAll(users).ConfigureAwait(false);
+        var describe = string.Create(CultureInfo.InvariantCulture, $"closed, {model.VirtualUsers} virtual users");
+        return recorder.Result(name, describe, clock.Elapsed - start, dropped: 0, invalidReason: null);
+    }
+
+    private static async Task<LoadResult> RunOpenAsync(string name, Func<ScenarioContext, ValueTask> scenario, OpenModel model, LoadClock clock, CancellationToken cancellationToken)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var recorder = new Recorder(withOpenModelHistograms: true);
+        var start = clock.Elapsed;
+        var ticksPerArrival = TimeSpan.TicksPerSecond / model.RatePerSecond;
+        var arrivals = (long)Math.Floor(model.RatePerSecond * model.Duration.TotalSeconds);
+        var running = 1; // the generator's own share, released when it has scheduled everything
+        var drained = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        long dropped = 0;
+
+        for (long i = 0; i < arrivals; i++)
+        {
+            var intended = start + TimeSpan.FromTicks((long)(i * ticksPerArrival));
+            if (!await TryWaitAsync(clock, intended, stop.Token).ConfigureAwait(false))
+            {
+                break;
+            }
+
+            if (Volatile.Read(ref running) - 1 >= model.MaxConcurrency)
+            {
+                dropped++;
+                continue;
+            }
+
+            Interlocked.Increment(ref running);
+            _ = RunArrivalAsync(i, intended, clock.Elapsed);
+        }
+
+        if (Interlocked.Decrement(ref running) == 0)
+        {
+            drained.TrySetResult();
+        }
+
+        await drained.Task.ConfigureAwait(false);
+        var lagP99 = recorder.SchedulerLagPercentile(99);
+        var invalid = dropped > 0
+            ? string.Create(CultureInfo.InvariantCulture, $"{dropped:N0} arrivals were dropped: {model.MaxConcurrency:N0} iterations were already running (OpenModel.MaxConcurrency)")
+            : lagP99 > model.MaxSchedulerLag
+                ? string.Create(CultureInfo.InvariantCulture, $"the generator started iterations late (p99 lag {lagP99.TotalMilliseconds:0.#} ms > OpenModel.MaxSchedulerLag {model.MaxSchedulerLag.TotalMilliseconds:0.#} ms): it, not the system under test, set the pace")
+                : null;
+        var describe = string.Create(CultureInfo.InvariantCulture, $"open, {model.RatePerSecond:0.##}/s for {model.Duration.TotalSeconds:0.##} s");
+        return recorder.Result(name, describe, clock.Elapsed - start, dropped, invalid);
+
+        async Task RunArrivalAsync(long iteration, TimeSpan intended, TimeSpan actual)
+        {
+            try
+            {
+                var context = new ScenarioContext(clock, stop.Token);
+                context.Reset(iteration, -1);
+                var failure = await RunOnceAsync(scenario, context).ConfigureAwait(false);
+                if (failure is not Canceled)
+                {
+                    var end = clock.Elapsed;
+                    recorder.Record(Environment.CurrentManagedThreadId, end - intended, end - actual, actual - intended, failure);
+                }
+            }
+            finally
+            {
+                if (Interlocked.Decrement(ref running) == 0)
+                {
+                    drained.TrySetResult();
+                }
+            }
+        }
+    }
+
+    private const string Canceled = "\0canceled";
+
+    private static async ValueTask<string?> RunOnceAsync(Func<ScenarioContext, ValueTask> scenario, ScenarioContext context)
+    {
+        try
+        {
+            await scenario(context).ConfigureAwait(false);
+            return context.FailureReason;
+        }
+        catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
+        {
+            return Canceled;
+        }
+#pragma warning disable CA1031 // A scenario that throws is a failed iteration, counted by exception type, never a crashed run.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            return ex.GetType().Name;
+        }
+    }
+
+    private static async ValueTask<bool> TryWaitAsync(LoadClock clock, TimeSpan until, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await clock.WaitUntilAsync(until, cancellationToken).ConfigureAwait(false);
+            return !cancellationToken.IsCancellationRequested;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Striped histograms (one lock each), so workers rarely contend; merged once at the end.</summary>
+    private sealed class Recorder
+    {
+        private readonly Stripe[] _stripes;
+        private readonly ConcurrentDictionary<string, long> _failures = new(StringComparer.Ordinal);
+
+        public Recorder(bool withOpenModelHistograms)
+        {
+            _stripes = new Stripe[Math.Max(2, Environment.ProcessorCount * 2)];
+            for (var i = 0; i < _stripes.Length; i++)
+            {
+                _stripes[i] = new Stripe(withOpenModelHistograms);
+            }
+        }
+
+        public void Record(int worker, TimeSpan latency, TimeSpan? uncorrected, TimeSpan? lag, string? failure)
+        {
+            var stripe = _stripes[(int)((uint)worker % (uint)_stripes.Length)];
+            lock (stripe.Sync)
+            {
+                stripe.Count++;
+                stripe.Latency.Record(latency);
+                if (uncorrected is { } u)
+                {
+                    stripe.Uncorrected!.Record(u);
+                }
+
+                if (lag is { } l)
+                {
+                    stripe.Lag!.Record(l);
+                }
+            }
+
+            if (failure is not null)
+            {
+                _failures.AddOrUpdate(failure, 1, static (_, n) => n + 1);
+            }
+        }
+
+        public TimeSpan SchedulerLagPercentile(double percentile) => Merge(s => s.Lag)?.Percentile(percentile) ?? TimeSpan.Zero;
+
+        public LoadResult Result(string name, string model, TimeSpan duration, long dropped, string? invalidReason) =>
+            new(name, model, _stripes.Sum(s => s.Count), new Dictionary<string, long>(_failures, StringComparer.Ordinal), Merge(s => s.Latency)!, Merge(s => s.Uncorrected), Merge(s => s.Lag), dropped, duration, invalidReason);
+
+        private LatencyHistogram? Merge(Func<Stripe, LatencyHistogram?> pick)
+        {
+            if (pick(_stripes[0]) is null)
+            {
+                return null;
+            }
+
+            var merged = new LatencyHistogram();
+            foreach (var stripe in _stripes)
+            {
+                lock (stripe.Sync)
+                {
+                    merged.Add(pick(stripe)!);
+                }
+            }
+
+            return merged;
+        }
+
+        private sealed class Stripe(bool open)
+        {
+            public readonly Lock Sync = new();
+            public readonly LatencyHistogram Latency = new();
+            public readonly LatencyHistogram? Uncorrected = open ? new LatencyHistogram() : null;
+            public readonly LatencyHistogram? Lag = open ? new LatencyHistogram() : null;
+            public long Count;
+        }
+    }
+}
