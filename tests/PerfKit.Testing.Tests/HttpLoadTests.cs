@@ -9,7 +9,11 @@ using PerfKit.Testing.Load;
 
 namespace PerfKit.Testing.Tests;
 
-/// <summary>A load test as a user writes one: a real Kestrel server on 127.0.0.1, HttpClient, an open model, an SLO.</summary>
+/// <summary>
+/// A load test as a user writes one: a real Kestrel server on 127.0.0.1, HttpClient, an open model, an SLO. The SLO
+/// and the scheduler-lag bound are generous on purpose: this runs beside the other test projects on a shared 2-core
+/// machine, and checks the plumbing; real SLOs belong in a run of their own (speed lives in benchmarks/).
+/// </summary>
 public sealed class HttpLoadTests : IAsyncLifetime
 {
     private WebApplication? _app;
@@ -40,11 +44,11 @@ public sealed class HttpLoadTests : IAsyncLifetime
             {
                 context.Fail($"status {(int)response.StatusCode}");
             }
-        }, new OpenModel(ratePerSecond: 100, TimeSpan.FromSeconds(2)), cancellationToken: TestContext.Current.CancellationToken);
+        }, new OpenModel(ratePerSecond: 100, TimeSpan.FromSeconds(2)) { MaxSchedulerLag = TimeSpan.FromSeconds(1) }, cancellationToken: TestContext.Current.CancellationToken);
 
         TestContext.Current.TestOutputHelper?.WriteLine(result.ToString());
         result.Iterations.Should().Be(200);
-        result.Should().HaveP95Below(TimeSpan.FromSeconds(1)).And.HaveErrorRateBelow(0.01);
+        result.Should().HaveP95Below(TimeSpan.FromSeconds(2)).And.HaveErrorRateBelow(0.01);
     }
 
     [Fact]

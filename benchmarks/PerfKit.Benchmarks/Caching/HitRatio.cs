@@ -2,6 +2,7 @@ using System.Globalization;
 using BitFaster.Caching.Lfu;
 using BitFaster.Caching.Lru;
 using PerfKit.Caching;
+using PerfKit.TestUtilities;
 
 namespace PerfKit.Benchmarks.Caching;
 
@@ -18,10 +19,10 @@ internal static class HitRatio
         Console.WriteLine("|---|---:|---:|---:|---:|---:|");
         foreach (var (s, capacity) in new[] { (0.9, 1_000), (0.9, 10_000), (0.7, 10_000), (1.1, 1_000) })
         {
-            var trace = Zipf(100_000, 1_000_000, s, seed: 7);
+            var trace = ZipfTrace.Generate(100_000, 1_000_000, s, seed: 7);
             var names = Enumerable.Range(0, 100_000).Select(i => "key:" + i).ToArray();
             using var perfKit = new PerfKitCache(new PerfKitCacheOptions { MaximumEntries = capacity });
-            var lru = new Lru(capacity);
+            var lru = new ReferenceLru(capacity);
             var bitFasterLru = new ConcurrentLru<string, string>(capacity);
             var bitFasterLfu = new ConcurrentLfu<string, string>(capacity);
             long pk = 0, plain = 0, bfLru = 0, bfLfu = 0;
@@ -62,51 +63,5 @@ internal static class HitRatio
         }
 
         return 0;
-    }
-
-    private static int[] Zipf(int keys, int requests, double s, int seed)
-    {
-        var cdf = new double[keys];
-        double sum = 0;
-        for (var i = 0; i < keys; i++)
-        {
-            sum += 1 / Math.Pow(i + 1, s);
-            cdf[i] = sum;
-        }
-
-        var random = new Random(seed);
-        var trace = new int[requests];
-        for (var r = 0; r < requests; r++)
-        {
-            var index = Array.BinarySearch(cdf, random.NextDouble() * sum);
-            trace[r] = index < 0 ? ~index : index;
-        }
-
-        return trace;
-    }
-
-    private sealed class Lru(int capacity)
-    {
-        private readonly Dictionary<int, LinkedListNode<int>> _map = [];
-        private readonly LinkedList<int> _order = new();
-
-        public bool Touch(int key)
-        {
-            if (_map.TryGetValue(key, out var node))
-            {
-                _order.Remove(node);
-                _order.AddFirst(node);
-                return true;
-            }
-
-            if (_map.Count == capacity)
-            {
-                _map.Remove(_order.Last!.Value);
-                _order.RemoveLast();
-            }
-
-            _map[key] = _order.AddFirst(key);
-            return false;
-        }
     }
 }
