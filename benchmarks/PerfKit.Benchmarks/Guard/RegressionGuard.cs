@@ -174,7 +174,7 @@ internal static class RegressionGuard
 
         if (check.MaxMeanNanoseconds is { } ceiling)
         {
-            limitText = $"≤ {Ns(ceiling)}";
+            limitText = limitText == "—" ? $"≤ {Ns(ceiling)}" : $"{limitText}; ≤ {Ns(ceiling)}";
             if (mine.MeanNs > ceiling)
             {
                 problems.Add($"mean {Ns(mine.MeanNs)} > {Ns(ceiling)}");
