@@ -46,6 +46,57 @@ public sealed class LoadTestTests
     }
 
     [Fact]
+    public async Task WarmUp_IsRunButNotMeasured_AndTheTimelineHasOneEntryPerSecond()
+    {
+        var clock = new VirtualLoadClock();
+        var warmUpCalls = 0;
+
+        var result = await LoadTest.RunAsync("warm", context =>
+        {
+            if (context.Iteration < 0)
+            {
+                warmUpCalls++;
+                clock.Advance(TimeSpan.FromMilliseconds(8)); // cold: slow, but within the 10 ms schedule
+            }
+            else
+            {
+                clock.Advance(context.Iteration < 100 ? TimeSpan.FromMilliseconds(1) : TimeSpan.FromMilliseconds(3));
+                if (context.Iteration % 50 == 0)
+                {
+                    context.Fail("sampled failure");
+                }
+            }
+
+            return ValueTask.CompletedTask;
+        }, new OpenModel(100, TimeSpan.FromSeconds(2)) { WarmUp = TimeSpan.FromSeconds(1) }, clock, Ct);
+
+        warmUpCalls.Should().Be(100);
+        result.Iterations.Should().Be(200);
+        result.Latency.Max.Should().Be(TimeSpan.FromMilliseconds(3), "the 8 ms warm-up calls are not measured");
+        result.Timeline.Should().HaveCount(2);
+        result.Timeline[0].Should().Be(new LoadSecond(0, 100, 2, TimeSpan.FromMilliseconds(1), TimeSpan.FromMilliseconds(1)));
+        result.Timeline[1].Should().Be(new LoadSecond(1, 100, 2, TimeSpan.FromMilliseconds(3), TimeSpan.FromMilliseconds(3)));
+        result.Duration.Should().BeCloseTo(TimeSpan.FromSeconds(2), TimeSpan.FromMilliseconds(10));
+    }
+
+    [Fact]
+    public async Task ClosedModel_WarmUp_DoesNotCountTowardsTheIterations()
+    {
+        var clock = new VirtualLoadClock();
+        var calls = 0;
+
+        var result = await LoadTest.RunAsync("warm closed", _ =>
+        {
+            Interlocked.Increment(ref calls);
+            clock.Advance(TimeSpan.FromMilliseconds(10));
+            return ValueTask.CompletedTask;
+        }, new ClosedModel(1) { Iterations = 50, WarmUp = TimeSpan.FromMilliseconds(200) }, clock, Ct);
+
+        result.Iterations.Should().Be(50);
+        calls.Should().Be(70, "20 warm-up calls of 10 ms fill the 200 ms warm-up");
+    }
+
+    [Fact]
     public async Task OpenModel_PastMaxConcurrency_DropsArrivals_AndTheRunIsInvalid()
     {
         var clock = new VirtualLoadClock();

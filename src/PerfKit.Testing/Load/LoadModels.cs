@@ -7,7 +7,19 @@ public abstract class LoadModel
     {
     }
 
-    internal abstract void Validate();
+    /// <summary>
+    /// Load applied before measuring starts (JIT, connection pools, caches warm up): its iterations run but are not
+    /// recorded, and <c>Duration</c>/<c>Iterations</c> count only what comes after it. Default none.
+    /// </summary>
+    public TimeSpan WarmUp { get; init; }
+
+    internal virtual void Validate()
+    {
+        if (WarmUp < TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(WarmUp), WarmUp, "LoadModel.WarmUp must not be negative.");
+        }
+    }
 }
 
 /// <summary>
@@ -35,6 +47,7 @@ public sealed class ClosedModel : LoadModel
 
     internal override void Validate()
     {
+        base.Validate();
         if (VirtualUsers < 1)
         {
             throw new ArgumentOutOfRangeException(nameof(VirtualUsers), VirtualUsers, "ClosedModel.VirtualUsers must be at least 1.");
@@ -95,6 +108,7 @@ public sealed class OpenModel : LoadModel
 
     internal override void Validate()
     {
+        base.Validate();
         if (!(RatePerSecond > 0) || double.IsInfinity(RatePerSecond))
         {
             throw new ArgumentOutOfRangeException(nameof(RatePerSecond), RatePerSecond, "OpenModel.RatePerSecond must be a positive number.");

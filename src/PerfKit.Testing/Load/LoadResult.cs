@@ -3,11 +3,20 @@ using System.Text;
 
 namespace PerfKit.Testing.Load;
 
+/// <summary>One second of a run's timeline.</summary>
+/// <param name="Second">Seconds since measuring began.</param>
+/// <param name="Iterations">Iterations that started in that second.</param>
+/// <param name="Failures">How many of them failed.</param>
+/// <param name="Mean">Their mean latency.</param>
+/// <param name="Max">Their highest latency.</param>
+public readonly record struct LoadSecond(int Second, long Iterations, long Failures, TimeSpan Mean, TimeSpan Max);
+
 /// <summary>The outcome of a load run: counts, failures by reason, latency histograms, and whether the run is valid.</summary>
 public sealed class LoadResult
 {
-    internal LoadResult(string name, string model, long iterations, IReadOnlyDictionary<string, long> failures, LatencyHistogram latency, LatencyHistogram? uncorrected, LatencyHistogram? schedulerLag, long dropped, TimeSpan duration, string? invalidReason)
+    internal LoadResult(string name, string model, long iterations, IReadOnlyDictionary<string, long> failures, LatencyHistogram latency, LatencyHistogram? uncorrected, LatencyHistogram? schedulerLag, long dropped, TimeSpan duration, string? invalidReason, IReadOnlyList<LoadSecond> timeline)
     {
+        Timeline = timeline;
         Name = name;
         Model = model;
         Iterations = iterations;
@@ -53,7 +62,13 @@ public sealed class LoadResult
     /// <summary>Open model: arrivals not started because the concurrency limit was reached.</summary>
     public long Dropped { get; }
 
-    /// <summary>How long the run took.</summary>
+    /// <summary>
+    /// One entry per second of the measured run (by iteration start; intended start in the open model): iterations,
+    /// failures, mean and max latency. A few dozen bytes a second, never raw samples.
+    /// </summary>
+    public IReadOnlyList<LoadSecond> Timeline { get; }
+
+    /// <summary>How long the measured run took (after any warm-up).</summary>
     public TimeSpan Duration { get; }
 
     /// <summary>Completed iterations per second.</summary>

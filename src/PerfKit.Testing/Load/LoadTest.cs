@@ -33,6 +33,8 @@ public static class LoadTest
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var recorder = new Recorder(withOpenModelHistograms: false);
         var start = clock.Elapsed;
+        var measuredFrom = start + model.WarmUp;
+        recorder.MeasuredFrom = measuredFrom;
         long next = -1;
         var users = new Task[model.VirtualUsers];
         for (var vu = 0; vu < users.Length; vu++)
@@ -43,8 +45,9 @@ public static class LoadTest
                 var context = new ScenarioContext(clock, stop.Token);
                 while (!stop.IsCancellationRequested)
                 {
-                    var iteration = Interlocked.Increment(ref next);
-                    if ((model.Iterations is { } limit && iteration >= limit) || (model.Duration is { } duration && clock.Elapsed - start >= duration))
+                    var warmingUp = clock.Elapsed < measuredFrom;
+                    var iteration = warmingUp ? -1 : Interlocked.Increment(ref next);
+                    if (!warmingUp && ((model.Iterations is { } limit && iteration >= limit) || (model.Duration is { } duration && clock.Elapsed - measuredFrom >= duration)))
                     {
                         break;
                     }
@@ -57,7 +60,10 @@ public static class LoadTest
                         break;
                     }
 
-                    recorder.Record(user, clock.Elapsed - began, null, null, failure);
+                    if (!warmingUp)
+                    {
+                        recorder.Record(user, began, clock.Elapsed - began, null, null, failure);
+                    }
                     if (model.ThinkTime > TimeSpan.Zero && !await TryWaitAsync(clock, clock.Elapsed + model.ThinkTime, stop.Token).ConfigureAwait(false))
                     {
                         break;
@@ -68,7 +74,7 @@ public static class LoadTest
 
         await Task.WhenAll(users).ConfigureAwait(false);
         var describe = string.Create(CultureInfo.InvariantCulture, $"closed, {model.VirtualUsers} virtual users");
-        return recorder.Result(name, describe, clock.Elapsed - start, dropped: 0, invalidReason: null);
+        return recorder.Result(name, describe, clock.Elapsed - measuredFrom, dropped: 0, invalidReason: null);
     }
 
     private static async Task<LoadResult> RunOpenAsync(string name, Func<ScenarioContext, ValueTask> scenario, OpenModel model, LoadClock clock, CancellationToken cancellationToken)
@@ -76,8 +82,11 @@ public static class LoadTest
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var recorder = new Recorder(withOpenModelHistograms: true);
         var start = clock.Elapsed;
+        var measuredFrom = start + model.WarmUp;
+        recorder.MeasuredFrom = measuredFrom;
         var ticksPerArrival = TimeSpan.TicksPerSecond / model.RatePerSecond;
-        var arrivals = (long)Math.Floor(model.RatePerSecond * model.Duration.TotalSeconds);
+        var warmUpArrivals = (long)Math.Floor(model.RatePerSecond * model.WarmUp.TotalSeconds);
+        var arrivals = warmUpArrivals + (long)Math.Floor(model.RatePerSecond * model.Duration.TotalSeconds);
         var running = 1; // the generator's own share, released when it has scheduled everything
         var drained = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         long dropped = 0;
@@ -90,14 +99,15 @@ public static class LoadTest
                 break;
             }
 
+            var measured = i >= warmUpArrivals;
             if (Volatile.Read(ref running) - 1 >= model.MaxConcurrency)
             {
-                dropped++;
+                dropped += measured ? 1 : 0;
                 continue;
             }
 
             Interlocked.Increment(ref running);
-            _ = RunArrivalAsync(i, intended, clock.Elapsed);
+            _ = RunArrivalAsync(measured ? i - warmUpArrivals : -1, intended, clock.Elapsed, measured);
         }
 
         if (Interlocked.Decrement(ref running) == 0)
@@ -113,19 +123,19 @@ public static class LoadTest
                 ? string.Create(CultureInfo.InvariantCulture, $"the generator started iterations late (p99 lag {lagP99.TotalMilliseconds:0.#} ms > OpenModel.MaxSchedulerLag {model.MaxSchedulerLag.TotalMilliseconds:0.#} ms): it, not the system under test, set the pace")
                 : null;
         var describe = string.Create(CultureInfo.InvariantCulture, $"open, {model.RatePerSecond:0.##}/s for {model.Duration.TotalSeconds:0.##} s");
-        return recorder.Result(name, describe, clock.Elapsed - start, dropped, invalid);
+        return recorder.Result(name, describe, clock.Elapsed - measuredFrom, dropped, invalid);
 
-        async Task RunArrivalAsync(long iteration, TimeSpan intended, TimeSpan actual)
+        async Task RunArrivalAsync(long iteration, TimeSpan intended, TimeSpan actual, bool measured)
         {
             try
             {
                 var context = new ScenarioContext(clock, stop.Token);
                 context.Reset(iteration, -1);
                 var failure = await RunOnceAsync(scenario, context).ConfigureAwait(false);
-                if (failure is not Canceled)
+                if (measured && failure is not Canceled)
                 {
                     var end = clock.Elapsed;
-                    recorder.Record(Environment.CurrentManagedThreadId, end - intended, end - actual, actual - intended, failure);
+                    recorder.Record(Environment.CurrentManagedThreadId, intended, end - intended, end - actual, actual - intended, failure);
                 }
             }
             finally
@@ -187,13 +197,23 @@ public static class LoadTest
             }
         }
 
-        public void Record(int worker, TimeSpan latency, TimeSpan? uncorrected, TimeSpan? lag, string? failure)
+        public TimeSpan MeasuredFrom { get; set; }
+
+        public void Record(int worker, TimeSpan began, TimeSpan latency, TimeSpan? uncorrected, TimeSpan? lag, string? failure)
         {
             var stripe = _stripes[(int)((uint)worker % (uint)_stripes.Length)];
+            var second = (int)Math.Max(0, (began - MeasuredFrom).Ticks / TimeSpan.TicksPerSecond);
             lock (stripe.Sync)
             {
                 stripe.Count++;
                 stripe.Latency.Record(latency);
+                while (stripe.Timeline.Count <= second)
+                {
+                    stripe.Timeline.Add(default);
+                }
+
+                var bucket = stripe.Timeline[second];
+                stripe.Timeline[second] = new SecondTotals(bucket.Iterations + 1, bucket.Failures + (failure is null ? 0 : 1), bucket.TotalTicks + latency.Ticks, Math.Max(bucket.MaxTicks, latency.Ticks));
                 if (uncorrected is { } u)
                 {
                     stripe.Uncorrected!.Record(u);
@@ -214,7 +234,35 @@ public static class LoadTest
         public TimeSpan SchedulerLagPercentile(double percentile) => Merge(s => s.Lag)?.Percentile(percentile) ?? TimeSpan.Zero;
 
         public LoadResult Result(string name, string model, TimeSpan duration, long dropped, string? invalidReason) =>
-            new(name, model, _stripes.Sum(s => s.Count), new Dictionary<string, long>(_failures, StringComparer.Ordinal), Merge(s => s.Latency)!, Merge(s => s.Uncorrected), Merge(s => s.Lag), dropped, duration, invalidReason);
+            new(name, model, _stripes.Sum(s => s.Count), new Dictionary<string, long>(_failures, StringComparer.Ordinal), Merge(s => s.Latency)!, Merge(s => s.Uncorrected), Merge(s => s.Lag), dropped, duration, invalidReason, Timeline());
+
+        private List<LoadSecond> Timeline()
+        {
+            var seconds = _stripes.Max(s => s.Timeline.Count);
+            var timeline = new List<LoadSecond>(seconds);
+            for (var second = 0; second < seconds; second++)
+            {
+                long iterations = 0, failures = 0, total = 0, max = 0;
+                foreach (var stripe in _stripes)
+                {
+                    lock (stripe.Sync)
+                    {
+                        if (second < stripe.Timeline.Count)
+                        {
+                            var bucket = stripe.Timeline[second];
+                            iterations += bucket.Iterations;
+                            failures += bucket.Failures;
+                            total += bucket.TotalTicks;
+                            max = Math.Max(max, bucket.MaxTicks);
+                        }
+                    }
+                }
+
+                timeline.Add(new LoadSecond(second, iterations, failures, iterations == 0 ? TimeSpan.Zero : TimeSpan.FromTicks(total / iterations), TimeSpan.FromTicks(max)));
+            }
+
+            return timeline;
+        }
 
         private LatencyHistogram? Merge(Func<Stripe, LatencyHistogram?> pick)
         {
@@ -235,8 +283,11 @@ public static class LoadTest
             return merged;
         }
 
+        private readonly record struct SecondTotals(long Iterations, long Failures, long TotalTicks, long MaxTicks);
+
         private sealed class Stripe(bool open)
         {
+            public readonly List<SecondTotals> Timeline = [];
             public readonly Lock Sync = new();
             public readonly LatencyHistogram Latency = new();
             public readonly LatencyHistogram? Uncorrected = open ? new LatencyHistogram() : null;

@@ -9,7 +9,7 @@ public sealed class ScenarioContext
         CancellationToken = cancellationToken;
     }
 
-    /// <summary>The iteration's number in the run, from 0.</summary>
+    /// <summary>The iteration's number in the measured run, from 0; -1 during warm-up.</summary>
     public long Iteration { get; internal set; }
 
     /// <summary>The virtual user running it (closed model), or -1 (open model).</summary>
