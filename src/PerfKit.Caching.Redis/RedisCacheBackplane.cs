@@ -80,7 +80,18 @@ public sealed partial class RedisCacheBackplane : ICacheBackplane, IDisposable
             var connection = _connection();
             if (connection.IsCompletedSuccessfully)
             {
-                connection.Result.GetSubscriber().Unsubscribe(_channel, flags: CommandFlags.FireAndForget);
+                try
+                {
+                    connection.Result.GetSubscriber().Unsubscribe(_channel, flags: CommandFlags.FireAndForget);
+                }
+                catch (ObjectDisposedException)
+                {
+                    // The shared connection was closed first (a container disposes in its own order): nothing to leave.
+                }
+                catch (RedisException)
+                {
+                    // Redis is unreachable: the subscription ends with the connection anyway.
+                }
             }
         }
     }

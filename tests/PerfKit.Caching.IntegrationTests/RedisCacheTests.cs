@@ -85,6 +85,20 @@ public sealed class RedisCacheTests(RedisServer redis) : IAsyncDisposable
     }
 
     [Fact]
+    public async Task BackplaneDispose_AfterItsConnectionWasClosed_DoesNotThrow()
+    {
+        SkipWithoutRedis();
+        var multiplexer = await ConnectionMultiplexer.ConnectAsync(redis.Endpoint);
+        var backplane = new RedisCacheBackplane(multiplexer, _prefix + "dispose");
+        using var subscription = backplane.Subscribe(_ => { });
+        await Eventually(async () => await multiplexer.GetSubscriber().PublishAsync(RedisChannel.Literal(_prefix + "dispose"), "ping") >= 1, "the subscription is live");
+        multiplexer.Close(); // as Microsoft's RedisCache does when its container disposes it
+        multiplexer.Dispose();
+
+        backplane.Invoking(b => b.Dispose()).Should().NotThrow("a container may dispose the shared connection first");
+    }
+
+    [Fact]
     public async Task AddRedis_WiresL2AndBackplane_AndAMissingConfigurationFailsAtStart()
     {
         SkipWithoutRedis();
