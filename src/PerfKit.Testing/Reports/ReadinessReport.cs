@@ -1,0 +1,242 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Xml;
+using PerfKit.Testing.Load;
+
+namespace PerfKit.Testing.Reports;
+
+/// <summary>One named check of a <see cref="ReadinessReport"/>.</summary>
+/// <param name="Name">What was checked, for example <c>p95 of GET /orders below 200 ms</c>.</param>
+/// <param name="Passed">Whether it held.</param>
+/// <param name="Detail">The evidence: the measured figure against its limit, or why the check failed.</param>
+public readonly record struct ReadinessCheck(string Name, bool Passed, string Detail);
+
+/// <summary>
+/// "Is this ready for production?" as named checks (latency SLOs, error rates, generator validity, memory budgets,
+/// anything of your own), each passing or failing with its evidence, and a score. Written as Markdown (for a pull
+/// request or test output), JSON (for tooling) and JUnit XML (for CI test tabs).
+/// </summary>
+public sealed class ReadinessReport
+{
+    private readonly List<ReadinessCheck> _checks = [];
+    private readonly List<LoadResult> _runs = [];
+
+    /// <summary>Creates an empty report.</summary>
+    /// <param name="title">The report's title, for example the service and version.</param>
+    public ReadinessReport(string title)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(title);
+        Title = title;
+    }
+
+    /// <summary>The report's title.</summary>
+    public string Title { get; }
+
+    /// <summary>The checks, in the order they were added.</summary>
+    public IReadOnlyList<ReadinessCheck> Checks => _checks;
+
+    /// <summary>The load runs the checks came from (their summaries appear in the Markdown report).</summary>
+    public IReadOnlyList<LoadResult> Runs => _runs;
+
+    /// <summary>Whether every check passed (a report without checks does not pass).</summary>
+    public bool Passed => _checks.Count > 0 && _checks.TrueForAll(c => c.Passed);
+
+    /// <summary>The share of checks that passed, from 0 to 100.</summary>
+    public double Score => _checks.Count == 0 ? 0 : 100.0 * _checks.Count(c => c.Passed) / _checks.Count;
+
+    /// <summary>Adds a check of your own.</summary>
+    /// <param name="name">What was checked.</param>
+    /// <param name="passed">Whether it held.</param>
+    /// <param name="detail">The evidence.</param>
+    /// <returns>The report, for chaining.</returns>
+    public ReadinessReport Check(string name, bool passed, string detail)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        _checks.Add(new ReadinessCheck(name, passed, detail ?? string.Empty));
+        return this;
+    }
+
+    /// <summary>Checks a latency percentile of a run against its SLO; an invalid run fails the check whatever its figures.</summary>
+    /// <param name="run">The load run.</param>
+    /// <param name="percentile">The percentile, 0–100.</param>
+    /// <param name="limit">The SLO: the percentile must be below it.</param>
+    /// <returns>The report, for chaining.</returns>
+    public ReadinessReport CheckLatency(LoadResult run, double percentile, TimeSpan limit)
+    {
+        Track(run);
+        var actual = run.Latency.Percentile(percentile);
+        var name = Invariant($"p{percentile} latency of {run.Name} below {limit.TotalMilliseconds} ms");
+        return run.IsValid
+            ? Check(name, actual < limit, Invariant($"measured {actual.TotalMilliseconds:0.###} ms (from intended start where the model is open)"))
+            : Check(name, false, "the run is invalid: " + run.InvalidReason);
+    }
+
+    /// <summary>Checks the error rate of a run.</summary>
+    /// <param name="run">The load run.</param>
+    /// <param name="maximum">The highest acceptable rate (0–1), exclusive.</param>
+    /// <returns>The report, for chaining.</returns>
+    public ReadinessReport CheckErrorRate(LoadResult run, double maximum)
+    {
+        Track(run);
+        var reasons = string.Join(", ", run.FailuresByReason.OrderByDescending(f => f.Value).Select(f => Invariant($"{f.Key} ×{f.Value}")));
+        return Check(Invariant($"error rate of {run.Name} below {maximum:P2}"), run.ErrorRate < maximum, Invariant($"measured {run.ErrorRate:P2}") + (reasons.Length > 0 ? " (" + reasons + ")" : string.Empty));
+    }
+
+    /// <summary>Checks that the load generator kept up (no dropped arrivals, scheduler lag within bounds).</summary>
+    /// <param name="run">The load run.</param>
+    /// <returns>The report, for chaining.</returns>
+    public ReadinessReport CheckGeneratorValid(LoadResult run)
+    {
+        Track(run);
+        return Check($"generator of {run.Name} kept up", run.IsValid, run.InvalidReason ?? Invariant($"{run.Iterations:N0} iterations, {run.Dropped:N0} dropped"));
+    }
+
+    /// <summary>Checks a memory figure against a budget.</summary>
+    /// <param name="name">What was measured, for example <c>working set after 1 h soak</c>.</param>
+    /// <param name="bytes">The measured bytes.</param>
+    /// <param name="budgetBytes">The budget: the figure must not exceed it.</param>
+    /// <returns>The report, for chaining.</returns>
+    public ReadinessReport CheckMemory(string name, long bytes, long budgetBytes) =>
+        Check(Invariant($"{name} within {budgetBytes / 1048576.0:0.#} MiB"), bytes <= budgetBytes, Invariant($"measured {bytes / 1048576.0:0.#} MiB"));
+
+    /// <summary>The report as Markdown: verdict, score, the checks, and each run's summary table.</summary>
+    /// <returns>The Markdown text.</returns>
+    public string ToMarkdown()
+    {
+        var text = new StringBuilder()
+            .AppendLine(Invariant($"# {Title}"))
+            .AppendLine()
+            .AppendLine(Invariant($"**{(Passed ? "READY" : "NOT READY")}** — score {Score:0.#}/100 ({_checks.Count(c => c.Passed)} of {_checks.Count} checks passed)"))
+            .AppendLine()
+            .AppendLine("| check | result | evidence |")
+            .AppendLine("|---|---|---|");
+        foreach (var check in _checks)
+        {
+            text.AppendLine(Invariant($"| {Cell(check.Name)} | {(check.Passed ? "pass" : "**FAIL**")} | {Cell(check.Detail)} |"));
+        }
+
+        foreach (var run in _runs)
+        {
+            text.AppendLine().AppendLine(run.ToString());
+        }
+
+        return text.ToString();
+    }
+
+    /// <summary>The report as JSON (title, passed, score, checks, and for each run its counts and percentiles in milliseconds).</summary>
+    /// <returns>The JSON text.</returns>
+    public string ToJson()
+    {
+        using var stream = new MemoryStream();
+        using (var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
+        {
+            json.WriteStartObject();
+            json.WriteString("title", Title);
+            json.WriteBoolean("passed", Passed);
+            json.WriteNumber("score", Math.Round(Score, 1));
+            json.WriteStartArray("checks");
+            foreach (var check in _checks)
+            {
+                json.WriteStartObject();
+                json.WriteString("name", check.Name);
+                json.WriteBoolean("passed", check.Passed);
+                json.WriteString("detail", check.Detail);
+                json.WriteEndObject();
+            }
+
+            json.WriteEndArray();
+            json.WriteStartArray("runs");
+            foreach (var run in _runs)
+            {
+                json.WriteStartObject();
+                json.WriteString("name", run.Name);
+                json.WriteString("model", run.Model);
+                json.WriteNumber("iterations", run.Iterations);
+                json.WriteNumber("failures", run.Failures);
+                json.WriteNumber("dropped", run.Dropped);
+                json.WriteNumber("throughputPerSecond", Math.Round(run.Throughput, 2));
+                json.WriteBoolean("valid", run.IsValid);
+                json.WriteStartObject("latencyMs");
+                foreach (var p in new[] { 50.0, 90, 95, 99, 99.9 })
+                {
+                    json.WriteNumber(Invariant($"p{p}"), run.Latency.Percentile(p).TotalMilliseconds);
+                }
+
+                json.WriteNumber("max", run.Latency.Max.TotalMilliseconds);
+                json.WriteEndObject();
+                json.WriteEndObject();
+            }
+
+            json.WriteEndArray();
+            json.WriteEndObject();
+        }
+
+        return Encoding.UTF8.GetString(stream.ToArray());
+    }
+
+    /// <summary>The report as JUnit XML: one test suite, one test case per check, a failure element for each failed check.</summary>
+    /// <returns>The XML text.</returns>
+    public string ToJUnitXml()
+    {
+        var text = new StringBuilder();
+        using (var xml = XmlWriter.Create(text, new XmlWriterSettings { Indent = true, OmitXmlDeclaration = false }))
+        {
+            xml.WriteStartElement("testsuites");
+            xml.WriteStartElement("testsuite");
+            xml.WriteAttributeString("name", Title);
+            xml.WriteAttributeString("tests", _checks.Count.ToString(CultureInfo.InvariantCulture));
+            xml.WriteAttributeString("failures", _checks.Count(c => !c.Passed).ToString(CultureInfo.InvariantCulture));
+            foreach (var check in _checks)
+            {
+                xml.WriteStartElement("testcase");
+                xml.WriteAttributeString("classname", Title);
+                xml.WriteAttributeString("name", check.Name);
+                if (!check.Passed)
+                {
+                    xml.WriteStartElement("failure");
+                    xml.WriteAttributeString("message", check.Detail);
+                    xml.WriteString(check.Detail);
+                    xml.WriteEndElement();
+                }
+                else
+                {
+                    xml.WriteElementString("system-out", check.Detail);
+                }
+
+                xml.WriteEndElement();
+            }
+
+            xml.WriteEndElement();
+            xml.WriteEndElement();
+        }
+
+        return text.ToString();
+    }
+
+    /// <summary>Writes <c>readiness.md</c>, <c>readiness.json</c> and <c>readiness.junit.xml</c> to a folder (created if missing).</summary>
+    /// <param name="directory">The folder.</param>
+    /// <param name="cancellationToken">Cancels the writes.</param>
+    /// <returns>A task that completes when the files are written.</returns>
+    public async Task WriteAsync(string directory, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(directory);
+        Directory.CreateDirectory(directory);
+        await File.WriteAllTextAsync(Path.Combine(directory, "readiness.md"), ToMarkdown(), cancellationToken).ConfigureAwait(false);
+        await File.WriteAllTextAsync(Path.Combine(directory, "readiness.json"), ToJson(), cancellationToken).ConfigureAwait(false);
+        await File.WriteAllTextAsync(Path.Combine(directory, "readiness.junit.xml"), ToJUnitXml(), cancellationToken).ConfigureAwait(false);
+    }
+
+    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+
+    private static string Cell(string text) => text.Replace("|", "\\|", StringComparison.Ordinal).Replace("\n", " ", StringComparison.Ordinal);
+
+    private void Track(LoadResult run)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        if (!_runs.Contains(run))
+        {
+            _runs.Add(run);
+        }
+    }
+}
