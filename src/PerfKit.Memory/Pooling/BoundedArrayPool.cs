@@ -194,9 +194,10 @@ public sealed class BoundedArrayPool<T> : ArrayPool<T>, IMemoryPressureResponder
     /// <returns>The statistics.</returns>
     public PoolStatistics GetStatistics()
     {
-        long rents = _foldedRents, hits = _foldedHits, returns = _foldedReturns, threadRetained = 0;
+        long rents, hits, returns, threadRetained = 0;
         lock (_cachesSync)
         {
+            // Counters of exited threads are folded into the pool's own, so they survive their caches.
             for (var i = _threadCaches.Count - 1; i >= 0; i--)
             {
                 var cache = _threadCaches[i];
@@ -206,12 +207,12 @@ public sealed class BoundedArrayPool<T> : ArrayPool<T>, IMemoryPressureResponder
                     _foldedHits += cache.Hits;
                     _foldedReturns += cache.Returns;
                     _threadCaches.RemoveAt(i);
-                    rents += cache.Rents;
-                    hits += cache.Hits;
-                    returns += cache.Returns;
-                    continue;
                 }
+            }
 
+            (rents, hits, returns) = (_foldedRents, _foldedHits, _foldedReturns);
+            foreach (var cache in _threadCaches)
+            {
                 rents += cache.Rents;
                 hits += cache.Hits;
                 returns += cache.Returns;
@@ -220,7 +221,6 @@ public sealed class BoundedArrayPool<T> : ArrayPool<T>, IMemoryPressureResponder
                     threadRetained += (array?.Length ?? 0) * _elementSize;
                 }
             }
-
         }
 
         rents += Volatile.Read(ref _sharedRents);
