@@ -80,6 +80,15 @@ public sealed class LoadResult
     /// <summary>Why the run is invalid, or <see langword="null"/>.</summary>
     public string? InvalidReason { get; }
 
+    /// <summary>
+    /// The threshold of <see cref="LoadModel.AbortWhen"/> that stopped the run early, with the figure that broke it,
+    /// or <see langword="null"/> when the run went to its limit.
+    /// </summary>
+    public string? AbortedBecause { get; internal init; }
+
+    /// <summary>Whether a threshold stopped the run early.</summary>
+    public bool WasAborted => AbortedBecause is not null;
+
     /// <summary>A Markdown summary table, for test output.</summary>
     /// <returns>The summary.</returns>
     public override string ToString()
@@ -87,7 +96,7 @@ public sealed class LoadResult
         static string Ms(TimeSpan t) => t.TotalMilliseconds.ToString("0.###", CultureInfo.InvariantCulture);
         var text = new StringBuilder()
             .AppendLine(CultureInfo.InvariantCulture, $"Load run '{Name}' ({Model}): {Iterations:N0} iterations in {Duration.TotalSeconds:0.##} s, {Throughput:N0}/s, errors {ErrorRate:P2}, {(IsValid ? "valid" : "INVALID: " + InvalidReason)}")
-            .AppendLine()
+            .AppendLine(WasAborted ? "ABORTED early: " + AbortedBecause + Environment.NewLine : string.Empty)
             .AppendLine("| latency (ms) | p50 | p90 | p95 | p99 | p99.9 | max |")
             .AppendLine("|---|---:|---:|---:|---:|---:|---:|");
         void Row(string label, LatencyHistogram h) =>

@@ -35,6 +35,17 @@ public sealed class LoadResultAssertions
         return new AndConstraint<LoadResultAssertions>(this);
     }
 
+    /// <summary>Asserts no threshold of <see cref="LoadModel.AbortWhen"/> stopped the run early.</summary>
+    /// <param name="because">Why, for the failure message.</param>
+    /// <param name="becauseArgs">Arguments of <paramref name="because"/>.</param>
+    /// <returns>The assertions, for chaining.</returns>
+    public AndConstraint<LoadResultAssertions> NotHaveBeenAborted(string because = "", params object[] becauseArgs)
+    {
+        Execute.Assertion.BecauseOf(because, becauseArgs).ForCondition(!Subject.WasAborted)
+            .FailWith(Escape($"Expected load run '{Subject.Name}' to run to its limit{{reason}}, but it was aborted: {Subject.AbortedBecause}.\n{Subject}"));
+        return new AndConstraint<LoadResultAssertions>(this);
+    }
+
     /// <summary>Asserts the 95th percentile latency is below <paramref name="limit"/>.</summary>
     /// <param name="limit">The SLO.</param>
     /// <param name="because">Why, for the failure message.</param>

@@ -31,10 +31,10 @@ public static class LoadTest
     private static async Task<LoadResult> RunClosedAsync(string name, Func<ScenarioContext, ValueTask> scenario, ClosedModel model, LoadClock clock, CancellationToken cancellationToken)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var recorder = new Recorder(withOpenModelHistograms: false);
         var start = clock.Elapsed;
         var measuredFrom = start + model.WarmUp;
-        recorder.MeasuredFrom = measuredFrom;
+        var recorder = new Recorder(withOpenModelHistograms: false, model.AbortWhen, stop) { MeasuredFrom = measuredFrom };
+        var schedule = model.IsRamping ? model.Schedule() : null;
         long next = -1;
         var users = new Task[model.VirtualUsers];
         for (var vu = 0; vu < users.Length; vu++)
@@ -45,6 +45,21 @@ public static class LoadTest
                 var context = new ScenarioContext(clock, stop.Token);
                 while (!stop.IsCancellationRequested)
                 {
+                    if (schedule is not null)
+                    {
+                        // Ramping: this user runs only while the schedule has at least user + 1 users.
+                        var at = clock.Elapsed - start;
+                        if (user >= schedule.UsersAt(at))
+                        {
+                            if (schedule.FirstTimeWithUsers(user + 1, at) is not { } joins || !await TryWaitAsync(clock, start + joins, stop.Token).ConfigureAwait(false))
+                            {
+                                break;
+                            }
+
+                            continue;
+                        }
+                    }
+
                     var warmingUp = clock.Elapsed < measuredFrom;
                     var iteration = warmingUp ? -1 : Interlocked.Increment(ref next);
                     if (!warmingUp && ((model.Iterations is { } limit && iteration >= limit) || (model.Duration is { } duration && clock.Elapsed - measuredFrom >= duration)))
@@ -64,6 +79,7 @@ public static class LoadTest
                     {
                         recorder.Record(user, began, clock.Elapsed - began, null, null, failure);
                     }
+
                     if (model.ThinkTime > TimeSpan.Zero && !await TryWaitAsync(clock, clock.Elapsed + model.ThinkTime, stop.Token).ConfigureAwait(false))
                     {
                         break;
@@ -73,33 +89,39 @@ public static class LoadTest
         }
 
         await Task.WhenAll(users).ConfigureAwait(false);
-        var describe = string.Create(CultureInfo.InvariantCulture, $"closed, {model.VirtualUsers} virtual users");
+        var describe = schedule is null
+            ? string.Create(CultureInfo.InvariantCulture, $"closed, {model.VirtualUsers} virtual users")
+            : string.Create(CultureInfo.InvariantCulture, $"closed, ramping {Describe(model.StartUsers, model.Stages)} virtual users");
         return recorder.Result(name, describe, clock.Elapsed - measuredFrom, dropped: 0, invalidReason: null);
     }
 
     private static async Task<LoadResult> RunOpenAsync(string name, Func<ScenarioContext, ValueTask> scenario, OpenModel model, LoadClock clock, CancellationToken cancellationToken)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var recorder = new Recorder(withOpenModelHistograms: true);
         var start = clock.Elapsed;
         var measuredFrom = start + model.WarmUp;
-        recorder.MeasuredFrom = measuredFrom;
-        var ticksPerArrival = TimeSpan.TicksPerSecond / model.RatePerSecond;
-        var warmUpArrivals = (long)Math.Floor(model.RatePerSecond * model.WarmUp.TotalSeconds);
-        var arrivals = warmUpArrivals + (long)Math.Floor(model.RatePerSecond * model.Duration.TotalSeconds);
+        var recorder = new Recorder(withOpenModelHistograms: true, model.AbortWhen, stop) { MeasuredFrom = measuredFrom };
         var running = 1; // the generator's own share, released when it has scheduled everything
         var drained = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         long dropped = 0;
+        long warmUpArrivals = 0;
+        long index = 0;
 
-        for (long i = 0; i < arrivals; i++)
+        foreach (var offset in model.Schedule().Arrivals())
         {
-            var intended = start + TimeSpan.FromTicks((long)(i * ticksPerArrival));
+            var intended = start + offset;
             if (!await TryWaitAsync(clock, intended, stop.Token).ConfigureAwait(false))
             {
                 break;
             }
 
-            var measured = i >= warmUpArrivals;
+            var measured = offset >= model.WarmUp;
+            var i = index++;
+            if (!measured)
+            {
+                warmUpArrivals++;
+            }
+
             if (Volatile.Read(ref running) - 1 >= model.MaxConcurrency)
             {
                 dropped += measured ? 1 : 0;
@@ -122,7 +144,9 @@ public static class LoadTest
             : lagP99 > model.MaxSchedulerLag
                 ? string.Create(CultureInfo.InvariantCulture, $"the generator started iterations late (p99 lag {lagP99.TotalMilliseconds:0.#} ms > OpenModel.MaxSchedulerLag {model.MaxSchedulerLag.TotalMilliseconds:0.#} ms): it, not the system under test, set the pace")
                 : null;
-        var describe = string.Create(CultureInfo.InvariantCulture, $"open, {model.RatePerSecond:0.##}/s for {model.Duration.TotalSeconds:0.##} s");
+        var describe = model.Stages.Count == 1 && model.StartRate == model.Stages[0].Target
+            ? string.Create(CultureInfo.InvariantCulture, $"open, {model.RatePerSecond:0.##}/s for {model.Duration.TotalSeconds:0.##} s")
+            : string.Create(CultureInfo.InvariantCulture, $"open, ramping {Describe(model.StartRate, model.Stages)}/s over {model.Duration.TotalSeconds:0.##} s");
         return recorder.Result(name, describe, clock.Elapsed - measuredFrom, dropped, invalid);
 
         async Task RunArrivalAsync(long iteration, TimeSpan intended, TimeSpan actual, bool measured)
@@ -149,6 +173,9 @@ public static class LoadTest
     }
 
     private const string Canceled = "\0canceled";
+
+    private static string Describe(double start, IReadOnlyList<LoadStage> stages) =>
+        string.Join("→", stages.Select(st => st.Target).Prepend(start).Select(v => v.ToString("0.##", CultureInfo.InvariantCulture)));
 
     private static async ValueTask<string?> RunOnceAsync(Func<ScenarioContext, ValueTask> scenario, ScenarioContext context)
     {
@@ -187,9 +214,17 @@ public static class LoadTest
     {
         private readonly Stripe[] _stripes;
         private readonly ConcurrentDictionary<string, long> _failures = new(StringComparer.Ordinal);
+        private readonly IReadOnlyList<LoadThreshold> _abortWhen;
+        private readonly CancellationTokenSource _stop;
+        private long _iterations;
+        private long _failed;
+        private long _checkedSecond;
+        private string? _abortedBecause;
 
-        public Recorder(bool withOpenModelHistograms)
+        public Recorder(bool withOpenModelHistograms, IReadOnlyList<LoadThreshold> abortWhen, CancellationTokenSource stop)
         {
+            _abortWhen = abortWhen;
+            _stop = stop;
             _stripes = new Stripe[Math.Max(2, Environment.ProcessorCount * 2)];
             for (var i = 0; i < _stripes.Length; i++)
             {
@@ -229,12 +264,57 @@ public static class LoadTest
             {
                 _failures.AddOrUpdate(failure, 1, static (_, n) => n + 1);
             }
+
+            if (_abortWhen.Count > 0)
+            {
+                CheckThresholds(second, failure is not null);
+            }
+        }
+
+        // Once per second of the run (by the first iteration recorded in it), on everything measured so far.
+        private void CheckThresholds(int second, bool failed)
+        {
+            Interlocked.Increment(ref _iterations);
+            if (failed)
+            {
+                Interlocked.Increment(ref _failed);
+            }
+
+            var checkedSecond = Volatile.Read(ref _checkedSecond);
+            if (second <= checkedSecond || Interlocked.CompareExchange(ref _checkedSecond, second, checkedSecond) != checkedSecond)
+            {
+                return;
+            }
+
+            var iterations = Volatile.Read(ref _iterations);
+            var failures = Volatile.Read(ref _failed);
+            LatencyHistogram? latency = null;
+            foreach (var threshold in _abortWhen)
+            {
+                if (threshold.NeedsLatency && latency is null && iterations >= threshold.MinIterations)
+                {
+                    latency = Merge(s => s.Latency);
+                }
+
+                if (threshold.Broken(iterations, failures, latency) is { } reason)
+                {
+                    if (Interlocked.CompareExchange(ref _abortedBecause, reason, null) is null)
+                    {
+                        _stop.Cancel();
+                    }
+
+                    return;
+                }
+            }
         }
 
         public TimeSpan SchedulerLagPercentile(double percentile) => Merge(s => s.Lag)?.Percentile(percentile) ?? TimeSpan.Zero;
 
         public LoadResult Result(string name, string model, TimeSpan duration, long dropped, string? invalidReason) =>
-            new(name, model, _stripes.Sum(s => s.Count), new Dictionary<string, long>(_failures, StringComparer.Ordinal), Merge(s => s.Latency)!, Merge(s => s.Uncorrected), Merge(s => s.Lag), dropped, duration, invalidReason, Timeline());
+            new(name, model, _stripes.Sum(s => s.Count), new Dictionary<string, long>(_failures, StringComparer.Ordinal), Merge(s => s.Latency)!, Merge(s => s.Uncorrected), Merge(s => s.Lag), dropped, duration, invalidReason, Timeline())
+            {
+                AbortedBecause = Volatile.Read(ref _abortedBecause),
+            };
 
         private List<LoadSecond> Timeline()
         {
