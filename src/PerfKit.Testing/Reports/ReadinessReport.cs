@@ -100,6 +100,16 @@ public sealed class ReadinessReport
     public ReadinessReport CheckMemory(string name, long bytes, long budgetBytes) =>
         Check(Invariant($"{name} within {budgetBytes / 1048576.0:0.#} MiB"), bytes <= budgetBytes, Invariant($"measured {bytes / 1048576.0:0.#} MiB"));
 
+    /// <summary>Checks that a soak's live heap does not grow (no leak): its fitted growth per round must not exceed the limit.</summary>
+    /// <param name="soak">The soak.</param>
+    /// <param name="maxGrowthPerRoundBytes">The most growth allowed per round, in bytes.</param>
+    /// <returns>The report, for chaining.</returns>
+    public ReadinessReport CheckNoLeak(Memory.SoakResult soak, long maxGrowthPerRoundBytes)
+    {
+        ArgumentNullException.ThrowIfNull(soak);
+        return Check(Invariant($"no leak in soak {soak.Name} (growth ≤ {maxGrowthPerRoundBytes / 1024.0:0.#} KiB a round)"), soak.GrowthPerRoundBytes <= maxGrowthPerRoundBytes, soak.ToString());
+    }
+
     /// <summary>The report as Markdown: verdict, score, the checks, and each run's summary table.</summary>
     /// <returns>The Markdown text.</returns>
     public string ToMarkdown()

@@ -1,0 +1,206 @@
+using System.Globalization;
+
+namespace PerfKit.Testing.Memory;
+
+/// <summary>What <see cref="PeakMemory"/> measured of one operation.</summary>
+public sealed class PeakMemoryResult
+{
+    internal PeakMemoryResult(long baseline, long peak, long retained, long allocated, int gen0, int gen1, int gen2, int samples)
+    {
+        BaselineBytes = baseline;
+        PeakBytes = peak;
+        RetainedBytes = retained;
+        AllocatedBytes = allocated;
+        Gen0Collections = gen0;
+        Gen1Collections = gen1;
+        Gen2Collections = gen2;
+        Samples = samples;
+    }
+
+    /// <summary>The managed heap before the operation, after full collections.</summary>
+    public long BaselineBytes { get; }
+
+    /// <summary>The highest managed heap size seen while the operation ran (live objects plus garbage not yet collected).</summary>
+    public long PeakBytes { get; }
+
+    /// <summary>The peak above the baseline: the operation's peak managed memory.</summary>
+    public long PeakAboveBaselineBytes => Math.Max(0, PeakBytes - BaselineBytes);
+
+    /// <summary>What the operation left on the heap: after full collections, above the baseline (may be negative).</summary>
+    public long RetainedBytes { get; }
+
+    /// <summary>Bytes allocated by the process while the operation ran.</summary>
+    public long AllocatedBytes { get; }
+
+    /// <summary>Generation-0 collections during the operation.</summary>
+    public int Gen0Collections { get; }
+
+    /// <summary>Generation-1 collections during the operation.</summary>
+    public int Gen1Collections { get; }
+
+    /// <summary>Generation-2 collections during the operation.</summary>
+    public int Gen2Collections { get; }
+
+    /// <summary>How many heap samples were taken (more samples, finer peak).</summary>
+    public int Samples { get; }
+
+    /// <summary>A one-line summary in MiB.</summary>
+    /// <returns>The summary.</returns>
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture,
+        $"peak {PeakAboveBaselineBytes / 1048576.0:0.##} MiB above a {BaselineBytes / 1048576.0:0.##} MiB baseline, retained {RetainedBytes / 1048576.0:0.##} MiB, allocated {AllocatedBytes / 1048576.0:0.##} MiB, GCs {Gen0Collections}/{Gen1Collections}/{Gen2Collections} (gen0/1/2), {Samples} samples");
+}
+
+/// <summary>
+/// Peak managed memory of an operation: the heap is sampled on a dedicated thread while the operation runs, and the
+/// size just before every collection is taken from the runtime, so a peak freed by a GC between samples is still
+/// seen. The heap is process-wide: measure with nothing else running (for example in an xUnit collection with
+/// parallelization disabled).
+/// </summary>
+public static class PeakMemory
+{
+    /// <summary>Measures an asynchronous operation.</summary>
+    /// <param name="operation">The operation.</param>
+    /// <param name="sampleInterval">Time between heap samples; default 1 ms.</param>
+    /// <returns>The measurement.</returns>
+    public static async Task<PeakMemoryResult> MeasureAsync(Func<Task> operation, TimeSpan? sampleInterval = null)
+    {
+        ArgumentNullException.ThrowIfNull(operation);
+        var interval = sampleInterval ?? TimeSpan.FromMilliseconds(1);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(interval, TimeSpan.Zero, nameof(sampleInterval));
+        var sampler = Sampler.Start(interval);
+        try
+        {
+            await operation().ConfigureAwait(false);
+        }
+        finally
+        {
+            sampler.Stop();
+        }
+
+        return sampler.Result();
+    }
+
+    /// <summary>Measures a synchronous operation.</summary>
+    /// <param name="operation">The operation.</param>
+    /// <param name="sampleInterval">Time between heap samples; default 1 ms.</param>
+    /// <returns>The measurement.</returns>
+    public static PeakMemoryResult Measure(Action operation, TimeSpan? sampleInterval = null)
+    {
+        ArgumentNullException.ThrowIfNull(operation);
+        var interval = sampleInterval ?? TimeSpan.FromMilliseconds(1);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(interval, TimeSpan.Zero, nameof(sampleInterval));
+        var sampler = Sampler.Start(interval);
+        try
+        {
+            operation();
+        }
+        finally
+        {
+            sampler.Stop();
+        }
+
+        return sampler.Result();
+    }
+
+    internal static long LiveHeapBytes()
+    {
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+        GC.WaitForPendingFinalizers();
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+        return GC.GetTotalMemory(forceFullCollection: false);
+    }
+
+    private sealed class Sampler
+    {
+        private readonly Thread _thread;
+        private readonly TimeSpan _interval;
+        private readonly long _baseline;
+        private readonly long _allocated;
+        private readonly int _gen0;
+        private readonly int _gen1;
+        private readonly int _gen2;
+        private readonly ManualResetEventSlim _stop = new();
+        private long _peak;
+        private int _samples;
+        private int _seenCollections;
+        private long _allocatedAfter;
+        private int _gen0After;
+        private int _gen1After;
+        private int _gen2After;
+
+        private Sampler(TimeSpan interval)
+        {
+            _interval = interval;
+            _baseline = LiveHeapBytes();
+            _peak = _baseline;
+            _gen0 = GC.CollectionCount(0);
+            _gen1 = GC.CollectionCount(1);
+            _gen2 = GC.CollectionCount(2);
+            _seenCollections = _gen0;
+            _allocated = GC.GetTotalAllocatedBytes(precise: true);
+            _thread = new Thread(Run) { IsBackground = true, Name = "PerfKit peak memory sampler", Priority = ThreadPriority.AboveNormal };
+        }
+
+        public static Sampler Start(TimeSpan interval)
+        {
+            var sampler = new Sampler(interval);
+            sampler._thread.Start();
+            return sampler;
+        }
+
+        public void Stop()
+        {
+            _allocatedAfter = GC.GetTotalAllocatedBytes(precise: true);
+            _gen0After = GC.CollectionCount(0);
+            _gen1After = GC.CollectionCount(1);
+            _gen2After = GC.CollectionCount(2);
+            _stop.Set();
+            _thread.Join();
+            Sample(); // the end state, garbage included, before anything collects it
+        }
+
+        public PeakMemoryResult Result()
+        {
+            var retained = LiveHeapBytes() - _baseline;
+            _stop.Dispose();
+            return new PeakMemoryResult(_baseline, _peak, retained, _allocatedAfter - _allocated, _gen0After - _gen0, _gen1After - _gen1, _gen2After - _gen2, _samples);
+        }
+
+        private void Run()
+        {
+            do
+            {
+                Sample();
+            }
+            while (!_stop.Wait(_interval));
+        }
+
+        private void Sample()
+        {
+            _samples++;
+            var now = GC.GetTotalMemory(forceFullCollection: false);
+            if (now > _peak)
+            {
+                _peak = now;
+            }
+
+            // Every collection (all are counted as gen0) since the last sample: the heap just before the newest one.
+            var collections = GC.CollectionCount(0);
+            if (collections != _seenCollections)
+            {
+                _seenCollections = collections;
+                var info = GC.GetGCMemoryInfo(GCKind.Any);
+                long before = 0;
+                foreach (var generation in info.GenerationInfo)
+                {
+                    before += generation.SizeBeforeBytes - generation.FragmentationBeforeBytes;
+                }
+
+                if (before > _peak)
+                {
+                    _peak = before;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,84 @@
+using PerfKit.Testing.Memory;
+using PerfKit.Testing.Reports;
+
+namespace PerfKit.Testing.Tests;
+
+/// <summary>The heap is process-wide: these run alone, after the parallel tests.</summary>
+[CollectionDefinition(DisableParallelization = true)]
+public sealed class HeapMeasurements
+{
+}
+
+[Collection(typeof(HeapMeasurements))]
+public sealed class PeakMemoryAndSoakTests
+{
+    private static readonly List<byte[]> Leaked = [];
+
+    [Fact]
+    public async Task PeakMemory_SeesABufferedOperation_AndNotAStreamingOne()
+    {
+        var buffered = await PeakMemory.MeasureAsync(async () =>
+        {
+            var whole = new byte[64 << 20];
+            Array.Fill(whole, (byte)1);
+            await Task.Yield();
+            GC.KeepAlive(whole);
+        });
+
+        var streaming = await PeakMemory.MeasureAsync(async () =>
+        {
+            var chunk = new byte[64 << 10];
+            for (var i = 0; i < 1024; i++)
+            {
+                Array.Fill(chunk, (byte)i);
+                await Task.Yield();
+            }
+        });
+
+        buffered.PeakAboveBaselineBytes.Should().BeGreaterThanOrEqualTo(64 << 20, buffered.ToString());
+        buffered.RetainedBytes.Should().BeLessThan(1 << 20, "nothing keeps the buffer afterwards");
+        buffered.AllocatedBytes.Should().BeGreaterThanOrEqualTo(64 << 20);
+        streaming.PeakAboveBaselineBytes.Should().BeLessThan(8 << 20, "64 MiB streamed through one 64 KiB buffer; " + streaming);
+    }
+
+    [Fact]
+    public void PeakMemory_SeesAPeakThatACollectionFreedBeforeTheEnd()
+    {
+        var result = PeakMemory.Measure(() =>
+        {
+            var big = new byte[32 << 20];
+            Array.Fill(big, (byte)7);
+            GC.KeepAlive(big);
+            big = null;
+            GC.Collect(); // freed before the operation ends: only the runtime's before-GC size shows it
+        }, sampleInterval: TimeSpan.FromSeconds(30));
+
+        result.PeakAboveBaselineBytes.Should().BeGreaterThanOrEqualTo(32 << 20, result.ToString());
+        result.Gen2Collections.Should().BeGreaterThanOrEqualTo(1);
+    }
+
+    [Fact]
+    public async Task Soak_FindsAHeapThatGrowsEveryRound_AndPassesOneThatDoesNot()
+    {
+        var leaky = await Soak.RunAsync("leaky", round =>
+        {
+            Leaked.Add(new byte[256 * 1024]); // a "cache" nobody evicts
+            return ValueTask.CompletedTask;
+        }, rounds: 12, cancellationToken: TestContext.Current.CancellationToken);
+
+        var steady = await Soak.RunAsync("steady", round =>
+        {
+            var garbage = new byte[1 << 20]; // allocates, keeps nothing
+            garbage[round] = 1;
+            return ValueTask.CompletedTask;
+        }, rounds: 12, cancellationToken: TestContext.Current.CancellationToken);
+
+        leaky.GrowthPerRoundBytes.Should().BeInRange(256 * 1024, 300 * 1024, leaky.ToString());
+        leaky.Invoking(s => s.Should().NotGrowMoreThan(32 * 1024)).Should().Throw<Exception>().WithMessage("*grew 26*bytes a round*");
+        steady.Should().NotGrowMoreThan(32 * 1024);
+
+        var report = new ReadinessReport("soak").CheckNoLeak(leaky, 32 * 1024).CheckNoLeak(steady, 32 * 1024);
+        report.Checks.Select(c => c.Passed).Should().Equal(false, true);
+        Leaked.Clear();
+    }
+}
