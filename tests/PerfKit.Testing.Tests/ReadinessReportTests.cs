@@ -96,7 +96,7 @@ public sealed class ReadinessReportTests
     }
 
     [Fact]
-    public async Task WriteAsync_WritesTheThreeFiles()
+    public async Task WriteAsync_WritesTheFourFiles()
     {
         var report = new ReadinessReport("files").Check("always", true, "ok");
         var folder = Path.Combine(Path.GetTempPath(), "perfkit-report-" + Guid.NewGuid().ToString("N"));
@@ -104,7 +104,7 @@ public sealed class ReadinessReportTests
         {
             await report.WriteAsync(folder, Ct);
 
-            Directory.GetFiles(folder).Select(Path.GetFileName).Should().BeEquivalentTo(["readiness.md", "readiness.json", "readiness.junit.xml"]);
+            Directory.GetFiles(folder).Select(Path.GetFileName).Should().BeEquivalentTo(["readiness.md", "readiness.json", "readiness.junit.xml", "readiness.html"]);
         }
         finally
         {

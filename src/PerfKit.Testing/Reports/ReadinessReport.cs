@@ -21,6 +21,7 @@ public sealed class ReadinessReport
 {
     private readonly List<ReadinessCheck> _checks = [];
     private readonly List<LoadResult> _runs = [];
+    private readonly List<Stress.StressResult> _stress = [];
 
     /// <summary>Creates an empty report.</summary>
     /// <param name="title">The report's title, for example the service and version.</param>
@@ -38,6 +39,9 @@ public sealed class ReadinessReport
 
     /// <summary>The load runs the checks came from (their summaries appear in the Markdown report).</summary>
     public IReadOnlyList<LoadResult> Runs => _runs;
+
+    /// <summary>The stress searches the checks came from (their steps and charts appear in the HTML and Markdown reports).</summary>
+    public IReadOnlyList<Stress.StressResult> StressSearches => _stress;
 
     /// <summary>Whether every check passed (a report without checks does not pass).</summary>
     public bool Passed => _checks.Count > 0 && _checks.TrueForAll(c => c.Passed);
@@ -100,6 +104,22 @@ public sealed class ReadinessReport
     public ReadinessReport CheckMemory(string name, long bytes, long budgetBytes) =>
         Check(Invariant($"{name} within {budgetBytes / 1048576.0:0.#} MiB"), bytes <= budgetBytes, Invariant($"measured {bytes / 1048576.0:0.#} MiB"));
 
+    /// <summary>Checks that a stress search found a knee at or above the rate the service must sustain.</summary>
+    /// <param name="stress">The stress search.</param>
+    /// <param name="minimumRate">The arrival rate per second the service must sustain within its SLO.</param>
+    /// <returns>The report, for chaining.</returns>
+    public ReadinessReport CheckKnee(Stress.StressResult stress, double minimumRate)
+    {
+        ArgumentNullException.ThrowIfNull(stress);
+        if (!_stress.Contains(stress))
+        {
+            _stress.Add(stress);
+        }
+
+        var detail = Invariant($"knee {stress.Knee:N0}/s after {stress.Steps.Count} steps; {stress.StoppedBecause}");
+        return Check(Invariant($"{stress.Name} sustains {minimumRate:N0}/s within p{stress.Options.SloPercentile} < {stress.Options.SloLatency.TotalMilliseconds:0.###} ms"), stress.Knee >= minimumRate, detail);
+    }
+
     /// <summary>Checks that a soak's live heap does not grow (no leak): its fitted growth per round must not exceed the limit.</summary>
     /// <param name="soak">The soak.</param>
     /// <param name="maxGrowthPerRoundBytes">The most growth allowed per round, in bytes.</param>
@@ -129,6 +149,11 @@ public sealed class ReadinessReport
         foreach (var run in _runs)
         {
             text.AppendLine().AppendLine(run.ToString());
+        }
+
+        foreach (var stress in _stress)
+        {
+            text.AppendLine().AppendLine(stress.ToString());
         }
 
         return text.ToString();
@@ -167,6 +192,15 @@ public sealed class ReadinessReport
                 json.WriteNumber("dropped", run.Dropped);
                 json.WriteNumber("throughputPerSecond", Math.Round(run.Throughput, 2));
                 json.WriteBoolean("valid", run.IsValid);
+                if (run.InvalidReason is not null)
+                {
+                    json.WriteString("invalidReason", run.InvalidReason);
+                }
+
+                if (run.AbortedBecause is not null)
+                {
+                    json.WriteString("abortedBecause", run.AbortedBecause);
+                }
                 json.WriteStartObject("latencyMs");
                 foreach (var p in new[] { 50.0, 90, 95, 99, 99.9 })
                 {
@@ -224,7 +258,16 @@ public sealed class ReadinessReport
         return text.ToString();
     }
 
-    /// <summary>Writes <c>readiness.md</c>, <c>readiness.json</c> and <c>readiness.junit.xml</c> to a folder (created if missing).</summary>
+    /// <summary>
+    /// The report as one self-contained HTML page: verdict, checks, and for each run its percentile table, a
+    /// latency-by-percentile chart (corrected and uncorrected), iterations per second and latency per second; for
+    /// each stress search its steps and a latency-by-rate chart. Inline CSS and SVG only (no script, no CDN), so it
+    /// opens offline and as a CI artifact.
+    /// </summary>
+    /// <returns>The HTML text.</returns>
+    public string ToHtml() => HtmlReport.Render(this);
+
+    /// <summary>Writes <c>readiness.md</c>, <c>readiness.json</c>, <c>readiness.junit.xml</c> and <c>readiness.html</c> to a folder (created if missing).</summary>
     /// <param name="directory">The folder.</param>
     /// <param name="cancellationToken">Cancels the writes.</param>
     /// <returns>A task that completes when the files are written.</returns>
@@ -235,6 +278,7 @@ public sealed class ReadinessReport
         await File.WriteAllTextAsync(Path.Combine(directory, "readiness.md"), ToMarkdown(), cancellationToken).ConfigureAwait(false);
         await File.WriteAllTextAsync(Path.Combine(directory, "readiness.json"), ToJson(), cancellationToken).ConfigureAwait(false);
         await File.WriteAllTextAsync(Path.Combine(directory, "readiness.junit.xml"), ToJUnitXml(), cancellationToken).ConfigureAwait(false);
+        await File.WriteAllTextAsync(Path.Combine(directory, "readiness.html"), ToHtml(), cancellationToken).ConfigureAwait(false);
     }
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
