@@ -58,6 +58,36 @@ public sealed class PeakMemoryAndSoakTests
     }
 
     [Fact]
+    public async Task ProcessingABatch_HasBoundedPeakMemory_AndDoesNotLeak()
+    {
+        var peak = await PeakMemory.MeasureAsync(() => ProcessBatchAsync(1_000));
+        peak.PeakAboveBaselineBytes.Should().BeLessThan(16 << 20, peak.ToString());
+
+        var soak = await Soak.RunAsync("batches", _ => new ValueTask(ProcessBatchAsync(1_000)), rounds: 10, cancellationToken: TestContext.Current.CancellationToken);
+        soak.Should().NotGrowMoreThan(16 * 1024);
+    }
+
+    // Streams records through one pooled buffer: allocation is constant whatever the batch size.
+    private static async Task ProcessBatchAsync(int records)
+    {
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(64 * 1024);
+        try
+        {
+            using var sink = new MemoryStream(capacity: 64 * 1024);
+            for (var i = 0; i < records; i++)
+            {
+                buffer.AsSpan(0, 1024).Fill((byte)i);
+                sink.Position = 0;
+                await sink.WriteAsync(buffer.AsMemory(0, 1024));
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    [Fact]
     public async Task Soak_FindsAHeapThatGrowsEveryRound_AndPassesOneThatDoesNot()
     {
         var leaky = await Soak.RunAsync("leaky", round =>

@@ -1,0 +1,75 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
+using Microsoft.Extensions.Options;
+using PerfKit.Testing.Load;
+using PerfKit.Testing.Reports;
+
+namespace PerfKit.Testing.Tests;
+
+public sealed class PerfKitTestingServiceTests
+{
+    private static readonly CancellationToken Ct = TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task TheRunner_RunsLogsMetersAndWritesTheConfiguredReports()
+    {
+        var folder = Directory.CreateTempSubdirectory("perfkit-runner-");
+        try
+        {
+            var builder = Host.CreateApplicationBuilder();
+            builder.Logging.ClearProviders().AddFakeLogging();
+            builder.Services.AddPerfKitTesting(o =>
+            {
+                o.ReportDirectory = folder.FullName;
+                o.Formats = ReportFormats.Html | ReportFormats.Json;
+            });
+            using var host = builder.Build();
+            await host.StartAsync(Ct);
+            var runner = host.Services.GetRequiredService<ILoadTestRunner>();
+            using var iterations = new MetricCollector<long>(host.Services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), PerfKitTestingDiagnostics.MeterName, "perfkit.testing.iterations");
+
+            var run = await runner.RunAsync("noop", context =>
+            {
+                if (context.Iteration % 10 == 0)
+                {
+                    context.Fail("sampled");
+                }
+
+                return ValueTask.CompletedTask;
+            }, new ClosedModel(2) { Iterations = 40 }, Ct);
+            var files = await runner.WriteReportAsync(new ReadinessReport("runner").CheckErrorRate(run, 0.2), Ct);
+
+            run.Iterations.Should().Be(40);
+            iterations.GetMeasurementSnapshot().EvaluateAsCounter().Should().Be(40);
+            files.Select(Path.GetFileName).Should().BeEquivalentTo(["readiness.json", "readiness.html"]);
+            var logs = host.Services.GetRequiredService<FakeLogCollector>().GetSnapshot();
+            logs.Should().Contain(l => l.Id.Id == 5001 && l.Message.Contains("40 iterations", StringComparison.Ordinal));
+            logs.Should().Contain(l => l.Id.Id == 5005 && l.Message.Contains("READY", StringComparison.Ordinal));
+            await host.StopAsync(Ct);
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task BadOptions_FailAtStartUp_NamingTheOption()
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Services.AddPerfKitTesting(o =>
+        {
+            o.ReportDirectory = " ";
+            o.Formats = ReportFormats.None;
+        });
+        using var host = builder.Build();
+
+        var start = () => host.StartAsync(Ct);
+
+        (await start.Should().ThrowAsync<OptionsValidationException>())
+            .Which.Failures.Should().BeEquivalentTo(["PerfKitTestingOptions.ReportDirectory must name a folder.", "PerfKitTestingOptions.Formats must be one or more of Markdown, Json, JUnit and Html (was None)."]);
+    }
+}
