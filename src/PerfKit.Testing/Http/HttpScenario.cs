@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using PerfKit.Testing.Load;
 
 namespace PerfKit.Testing.Http;
@@ -32,7 +33,7 @@ public static class HttpScenario
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(request);
         check ??= DefaultCheck;
-        return async context =>
+        return [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))] async ValueTask (ScenarioContext context) =>
         {
             using var message = request();
             using var response = await client.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, context.CancellationToken).ConfigureAwait(false);

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 
 namespace PerfKit.Testing.Load;
 
@@ -177,6 +178,8 @@ public static class LoadTest
     private static string Describe(double start, IReadOnlyList<LoadStage> stages) =>
         string.Join("→", stages.Select(st => st.Target).Prepend(start).Select(v => v.ToString("0.##", CultureInfo.InvariantCulture)));
 
+    // Pooled: a scenario that really awaits (any I/O) would otherwise cost a state-machine box per iteration.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private static async ValueTask<string?> RunOnceAsync(Func<ScenarioContext, ValueTask> scenario, ScenarioContext context)
     {
         try
