@@ -35,7 +35,7 @@ public sealed class PeakMemoryAndSoakTests
             }
         });
 
-        buffered.PeakAboveBaselineBytes.Should().BeGreaterThanOrEqualTo(64 << 20, buffered.ToString());
+        buffered.PeakAboveBaselineBytes.Should().BeGreaterThan(63 << 20, "the 64 MiB array, give or take the heap accounting of the rest; " + buffered);
         buffered.RetainedBytes.Should().BeLessThan(1 << 20, "nothing keeps the buffer afterwards");
         buffered.AllocatedBytes.Should().BeGreaterThanOrEqualTo(64 << 20);
         streaming.PeakAboveBaselineBytes.Should().BeLessThan(8 << 20, "64 MiB streamed through one 64 KiB buffer; " + streaming);
@@ -53,7 +53,7 @@ public sealed class PeakMemoryAndSoakTests
             GC.Collect(); // freed before the operation ends: only the runtime's before-GC size shows it
         }, sampleInterval: TimeSpan.FromSeconds(30));
 
-        result.PeakAboveBaselineBytes.Should().BeGreaterThanOrEqualTo(32 << 20, result.ToString());
+        result.PeakAboveBaselineBytes.Should().BeGreaterThan(31 << 20, "the 32 MiB array, give or take the heap accounting of the rest; " + result);
         result.Gen2Collections.Should().BeGreaterThanOrEqualTo(1);
     }
 
