@@ -11,6 +11,8 @@ builder.Services.AddPerfKitMemory(o => o.BudgetBytes = 512L * 1024 * 1024)
     .AddLazyResource<Dictionary<int, string>>((_, _) => ValueTask.FromResult(Enumerable.Range(0, 1000).ToDictionary(i => i, i => i.ToString())))
     .AddBoundedArrayPool();
 builder.Services.AddPerfKitCaching(o => o.Name = "consumer");
+var reportFolder = Path.Combine(Path.GetTempPath(), "perfkit-consumer-" + Environment.ProcessId);
+builder.Services.AddPerfKitTesting(o => o.ReportDirectory = reportFolder);
 using var host = builder.Build();
 await host.StartAsync();
 
@@ -67,6 +69,16 @@ Check(histogram.Percentile(99) >= TimeSpan.FromMilliseconds(5), "PerfKit.Testing
 Check(PerfKit.Testing.Memory.Allocations.PerCall(() => GC.KeepAlive(new object())) > 0, "PerfKit.Testing: allocation measurement");
 var load = await PerfKit.Testing.Load.LoadTest.RunAsync("consumer", _ => ValueTask.CompletedTask, new PerfKit.Testing.Load.ClosedModel(2) { Iterations = 10 });
 Check(load.Iterations == 10 && load.IsValid, "PerfKit.Testing: load run");
+var ramp = await PerfKit.Testing.Load.LoadTest.RunAsync("ramp", _ => ValueTask.CompletedTask,
+    new PerfKit.Testing.Load.OpenModel([PerfKit.Testing.Load.LoadStage.RampTo(100, TimeSpan.FromSeconds(1))]), new PerfKit.Testing.Load.VirtualLoadClock());
+Check(ramp.Iterations == 50, "PerfKit.Testing: ramping open model");
+var knee = await PerfKit.Testing.Stress.StressTest.FindKneeAsync("knee", _ => ValueTask.CompletedTask,
+    new PerfKit.Testing.Stress.StressOptions(100, TimeSpan.FromSeconds(1)) { StepDuration = TimeSpan.FromSeconds(1), MaxRate = 400 }, new PerfKit.Testing.Load.VirtualLoadClock());
+Check(knee.Knee == 400, "PerfKit.Testing: stress search");
+var runner = host.Services.GetRequiredService<PerfKit.Testing.ILoadTestRunner>();
+var written = await runner.WriteReportAsync(new PerfKit.Testing.Reports.ReadinessReport("consumer").CheckErrorRate(load, 0.01).CheckKnee(knee, 100));
+Check(written.Count == 4 && File.ReadAllText(written.Single(f => f.EndsWith(".html", StringComparison.Ordinal))).Contains("<svg", StringComparison.Ordinal), "PerfKit.Testing: runner writes the reports, HTML with charts");
+Directory.Delete(reportFolder, recursive: true);
 Console.WriteLine("PerfKit.Testing OK");
 await host.StopAsync();
 Console.WriteLine("Package consumption check: all packages restored from the local feed and used.");
