@@ -14,6 +14,11 @@ if (args.Length > 0 && args[0] == "--http")
     return await PerfKit.Benchmarks.Testing.HttpLoadComparison.RunAsync(args[1..]);
 }
 
+if (args.Length > 0 && args[0] == "--scheduler-lag")
+{
+    return await PerfKit.Benchmarks.Testing.SchedulerLag.RunAsync();
+}
+
 if (args.Length > 0 && args[0] == "--hit-ratio")
 {
     return HitRatio.Run();

@@ -66,6 +66,17 @@ public sealed class LoadStagesAndAbortTests
     }
 
     [Fact]
+    public async Task SpinWindow_IsIgnoredByClocksThatDoNotMoveByThemselves()
+    {
+        var clock = new VirtualLoadClock();
+
+        var result = await LoadTest.RunAsync("spin", _ => ValueTask.CompletedTask, new OpenModel(100, TimeSpan.FromSeconds(1)) { SpinWindow = TimeSpan.FromMilliseconds(2) }, clock, Ct);
+
+        result.Iterations.Should().Be(100, "a virtual clock only moves when waited on, so spinning on it would never end");
+        result.SchedulerLag!.Max.Should().Be(TimeSpan.Zero);
+    }
+
+    [Fact]
     public void ClosedSchedule_FindsWhenEachUserJoins()
     {
         var schedule = new ClosedModel([LoadStage.RampTo(4, TimeSpan.FromSeconds(1)), LoadStage.Hold(4, TimeSpan.FromSeconds(1)), LoadStage.RampTo(0, TimeSpan.FromSeconds(1))]).Schedule();
@@ -136,6 +147,7 @@ public sealed class LoadStagesAndAbortTests
         await FluentActions.Awaiting(() => LoadTest.RunAsync("x", noop, new OpenModel([LoadStage.Hold(0, TimeSpan.FromSeconds(1))]))).Should().ThrowAsync<ArgumentOutOfRangeException>().WithMessage("*never reach a positive arrival rate*");
         await FluentActions.Awaiting(() => LoadTest.RunAsync("x", noop, new ClosedModel([LoadStage.RampTo(-1, TimeSpan.FromSeconds(1))]))).Should().ThrowAsync<ArgumentOutOfRangeException>().WithMessage("*ClosedModel.Stages[0].Target*");
         await FluentActions.Awaiting(() => LoadTest.RunAsync("x", noop, new ClosedModel([LoadStage.RampTo(2, TimeSpan.FromSeconds(1))]) { Duration = TimeSpan.FromSeconds(5) })).Should().ThrowAsync<ArgumentException>().WithMessage("*Duration*contradicts its stages*");
+        await FluentActions.Awaiting(() => LoadTest.RunAsync("x", noop, new OpenModel(10, TimeSpan.FromSeconds(1)) { SpinWindow = TimeSpan.FromSeconds(-1) })).Should().ThrowAsync<ArgumentOutOfRangeException>().WithMessage("*OpenModel.SpinWindow*");
         FluentActions.Invoking(() => new OpenModel([])).Should().Throw<ArgumentException>().WithMessage("*at least one stage*");
         FluentActions.Invoking(() => LoadThreshold.PercentileAbove(0, TimeSpan.FromSeconds(1))).Should().Throw<ArgumentOutOfRangeException>().WithParameterName("percentile");
         FluentActions.Invoking(() => LoadThreshold.ErrorRateAbove(1)).Should().Throw<ArgumentOutOfRangeException>().WithParameterName("maximum");

@@ -29,11 +29,16 @@ public abstract class LoadClock
     /// <returns>A task that completes at that moment.</returns>
     public abstract ValueTask WaitUntilAsync(TimeSpan elapsed, CancellationToken cancellationToken);
 
+    /// <summary>Whether busy-waiting on <see cref="Elapsed"/> ends by itself (true only for the system clock, which moves on its own).</summary>
+    internal virtual bool MovesByItself => false;
+
     private sealed class TimeProviderClock(TimeProvider timeProvider) : LoadClock
     {
         private readonly long _start = timeProvider.GetTimestamp();
 
         public override TimeSpan Elapsed => timeProvider.GetElapsedTime(_start);
+
+        internal override bool MovesByItself => ReferenceEquals(timeProvider, TimeProvider.System);
 
         public override ValueTask WaitUntilAsync(TimeSpan elapsed, CancellationToken cancellationToken)
         {

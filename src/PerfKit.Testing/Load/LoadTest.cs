@@ -107,11 +107,12 @@ public static class LoadTest
         long dropped = 0;
         long warmUpArrivals = 0;
         long index = 0;
+        var spin = model.SpinWindow > TimeSpan.Zero && clock.MovesByItself;
 
         foreach (var offset in model.Schedule().Arrivals())
         {
             var intended = start + offset;
-            if (!await TryWaitAsync(clock, intended, stop.Token).ConfigureAwait(false))
+            if (!await (spin ? SpinUntilAsync(clock, intended, model.SpinWindow, stop.Token) : TryWaitAsync(clock, intended, stop.Token)).ConfigureAwait(false))
             {
                 break;
             }
@@ -197,6 +198,27 @@ public static class LoadTest
         {
             return ex.GetType().Name;
         }
+    }
+
+    // Sleep until the spin window, then yield the core in a loop until the moment: timer wake-ups are ~1 ms coarse.
+    private static async ValueTask<bool> SpinUntilAsync(LoadClock clock, TimeSpan until, TimeSpan window, CancellationToken cancellationToken)
+    {
+        if (until - clock.Elapsed > window && !await TryWaitAsync(clock, until - window, cancellationToken).ConfigureAwait(false))
+        {
+            return false;
+        }
+
+        while (clock.Elapsed < until)
+        {
+            if (cancellationToken.IsCancellationRequested)
+            {
+                return false;
+            }
+
+            Thread.Yield();
+        }
+
+        return true;
     }
 
     private static async ValueTask<bool> TryWaitAsync(LoadClock clock, TimeSpan until, CancellationToken cancellationToken)
