@@ -4,12 +4,17 @@ using PerfKit.Memory.Pooling;
 using PerfKit.Memory.Resources;
 using PerfKit.Showcase;
 
-// PerfKit showcase. `dotnet run -c Release --project samples/PerfKit.Showcase [-- --mb 1700 | quickstart]`
+// PerfKit showcase. `dotnet run -c Release --project samples/PerfKit.Showcase [-- --mb 1700 | quickstart | readiness [folder]]`
 if (args.Contains("quickstart"))
 {
     await MemoryQuickStart.RunAsync();
     await CachingQuickStart.RunAsync();
     return 0;
+}
+
+if (args.Contains("readiness"))
+{
+    return await ReadinessStory.RunAsync(args.SkipWhile(a => a != "readiness").Skip(1).FirstOrDefault() ?? Path.Combine("artifacts", "showcase-readiness"));
 }
 
 var mb = args.SkipWhile(a => a != "--mb").Skip(1).Select(a => int.Parse(a, CultureInfo.InvariantCulture)).FirstOrDefault(1700);

@@ -40,10 +40,18 @@ public abstract class LoadClock
 
         internal override bool MovesByItself => ReferenceEquals(timeProvider, TimeProvider.System);
 
-        public override ValueTask WaitUntilAsync(TimeSpan elapsed, CancellationToken cancellationToken)
+        public override ValueTask WaitUntilAsync(TimeSpan elapsed, CancellationToken cancellationToken) =>
+            elapsed <= Elapsed ? ValueTask.CompletedTask : WaitAsync(elapsed, cancellationToken);
+
+        // The system timer counts whole milliseconds and truncates: Task.Delay(0.6 ms) completes at once, and a timer
+        // can fire a little before the high-resolution clock reaches its moment. Round up and check the clock again,
+        // so an iteration never starts before its intended time (which would understate corrected latency).
+        private async ValueTask WaitAsync(TimeSpan elapsed, CancellationToken cancellationToken)
         {
-            var wait = elapsed - Elapsed;
-            return wait <= TimeSpan.Zero ? ValueTask.CompletedTask : new ValueTask(Task.Delay(wait, timeProvider, cancellationToken));
+            for (var wait = elapsed - Elapsed; wait > TimeSpan.Zero; wait = elapsed - Elapsed)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(Math.Ceiling(wait.TotalMilliseconds)), timeProvider, cancellationToken).ConfigureAwait(false);
+            }
         }
     }
 }
