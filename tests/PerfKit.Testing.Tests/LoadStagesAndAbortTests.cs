@@ -139,6 +139,39 @@ public sealed class LoadStagesAndAbortTests
     }
 
     [Fact]
+    public async Task GracefulStop_EndsAnOpenRunWhoseSystemHangs_CountingTheCutOffIterations()
+    {
+        var result = await LoadTest.RunAsync("hangs", async context =>
+        {
+            if (context.Iteration % 5 == 4)
+            {
+                await Task.Delay(Timeout.Infinite, context.CancellationToken); // a request that never returns
+            }
+        }, new OpenModel(50, TimeSpan.FromSeconds(0.2)) { GracefulStop = TimeSpan.FromMilliseconds(100) }, cancellationToken: Ct);
+
+        result.Iterations.Should().Be(10);
+        result.FailuresByReason.Should().Equal(new Dictionary<string, long> { ["interrupted at graceful stop"] = 2 });
+        result.Latency.Max.Should().BeGreaterThanOrEqualTo(TimeSpan.FromMilliseconds(100), "a cut-off iteration's latency so far is recorded, as a lower bound");
+    }
+
+    [Fact]
+    public async Task GracefulStop_EndsAClosedRunAtItsIterationLimit_WhenOneUserHangs()
+    {
+        var result = await LoadTest.RunAsync("one hangs", async context =>
+        {
+            if (context.Iteration == 3)
+            {
+                await Task.Delay(Timeout.Infinite, context.CancellationToken);
+            }
+
+            await Task.Yield();
+        }, new ClosedModel(2) { Iterations = 20, GracefulStop = TimeSpan.FromMilliseconds(50) }, cancellationToken: Ct);
+
+        result.Iterations.Should().Be(20);
+        result.FailuresByReason.Should().Equal(new Dictionary<string, long> { ["interrupted at graceful stop"] = 1 });
+    }
+
+    [Fact]
     public async Task BadStagesAndThresholds_AreRejectedNamingTheProblem()
     {
         var noop = (ScenarioContext _) => ValueTask.CompletedTask;
@@ -148,6 +181,7 @@ public sealed class LoadStagesAndAbortTests
         await FluentActions.Awaiting(() => LoadTest.RunAsync("x", noop, new ClosedModel([LoadStage.RampTo(-1, TimeSpan.FromSeconds(1))]))).Should().ThrowAsync<ArgumentOutOfRangeException>().WithMessage("*ClosedModel.Stages[0].Target*");
         await FluentActions.Awaiting(() => LoadTest.RunAsync("x", noop, new ClosedModel([LoadStage.RampTo(2, TimeSpan.FromSeconds(1))]) { Duration = TimeSpan.FromSeconds(5) })).Should().ThrowAsync<ArgumentException>().WithMessage("*Duration*contradicts its stages*");
         await FluentActions.Awaiting(() => LoadTest.RunAsync("x", noop, new OpenModel(10, TimeSpan.FromSeconds(1)) { SpinWindow = TimeSpan.FromSeconds(-1) })).Should().ThrowAsync<ArgumentOutOfRangeException>().WithMessage("*OpenModel.SpinWindow*");
+        await FluentActions.Awaiting(() => LoadTest.RunAsync("x", noop, new ClosedModel(1) { Iterations = 1, GracefulStop = TimeSpan.FromSeconds(-1) })).Should().ThrowAsync<ArgumentOutOfRangeException>().WithMessage("*LoadModel.GracefulStop*");
         FluentActions.Invoking(() => new OpenModel([])).Should().Throw<ArgumentException>().WithMessage("*at least one stage*");
         FluentActions.Invoking(() => LoadThreshold.PercentileAbove(0, TimeSpan.FromSeconds(1))).Should().Throw<ArgumentOutOfRangeException>().WithParameterName("percentile");
         FluentActions.Invoking(() => LoadThreshold.ErrorRateAbove(1)).Should().Throw<ArgumentOutOfRangeException>().WithParameterName("maximum");

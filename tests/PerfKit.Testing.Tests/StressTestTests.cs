@@ -70,6 +70,22 @@ public sealed class StressTestTests
     }
 
     [Fact]
+    public async Task FindKnee_AStepThatFillsMaxConcurrency_IsOverload_NotAGeneratorLimit()
+    {
+        // 20 ms a call with at most 5 in flight is 250 calls a second at best: 50/s holds (about 1 in flight), 400/s
+        // needs 8 in flight, drops arrivals, and is the system's limit, so the search goes on instead of giving up.
+        var result = await StressTest.FindKneeAsync("slow", async context => await Task.Delay(20, context.CancellationToken),
+            new StressOptions(50, TimeSpan.FromSeconds(1)) { StepFactor = 8, StepDuration = TimeSpan.FromSeconds(0.5), MaxConcurrency = 5, MaxRate = 400, Refinements = 0, MaxSchedulerLag = TimeSpan.FromSeconds(1) },
+            cancellationToken: Ct);
+
+        result.Steps.Select(s => (s.Rate, s.Sustained)).Should().Equal((50, true), (400, false));
+        result.Steps[1].Reason.Should().StartWith("overloaded:").And.Contain("with 5 iterations in flight");
+        result.LimitedByGenerator.Should().BeFalse();
+        result.StoppedBecause.Should().Contain("the SLO broke at 400/s");
+        result.Knee.Should().Be(50);
+    }
+
+    [Fact]
     public async Task FindKnee_ReachingMaxRate_EndsTheSearch_AndBadOptionsNameTheOption()
     {
         var result = await StressTest.FindKneeAsync("fast", _ => ValueTask.CompletedTask, new StressOptions(100, TimeSpan.FromSeconds(1)) { StepDuration = TimeSpan.FromSeconds(1), MaxRate = 300 }, new VirtualLoadClock(), Ct);

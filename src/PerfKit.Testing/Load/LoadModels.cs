@@ -21,6 +21,14 @@ public abstract class LoadModel
     /// </summary>
     public IReadOnlyList<LoadThreshold> AbortWhen { get; init; } = [];
 
+    /// <summary>
+    /// How long iterations still running when the run reaches its limit (its duration, its last arrival, its
+    /// iteration count) may go on before they are cancelled, so a run always ends even if the system hangs. A cut-off
+    /// iteration is a failure, <c>interrupted at graceful stop</c>, and its latency so far is recorded (a lower bound).
+    /// Not applied with a <see cref="VirtualLoadClock"/>. Default 30 s.
+    /// </summary>
+    public TimeSpan GracefulStop { get; init; } = TimeSpan.FromSeconds(30);
+
     private protected abstract string Unit { get; }
 
     internal abstract IReadOnlyList<LoadStage> StagesOrEmpty { get; }
@@ -39,6 +47,11 @@ public abstract class LoadModel
         if (WarmUp < TimeSpan.Zero)
         {
             throw new ArgumentOutOfRangeException(nameof(WarmUp), WarmUp, "LoadModel.WarmUp must not be negative.");
+        }
+
+        if (GracefulStop < TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(GracefulStop), GracefulStop, "LoadModel.GracefulStop must not be negative.");
         }
 
         if (AbortWhen is null)
@@ -239,7 +252,7 @@ public sealed class OpenModel : LoadModel
 
     /// <summary>
     /// How long before each arrival the generator stops sleeping and spins (yielding the core) until the arrival is
-    /// due. Timers wake about a millisecond late, and in the open model that lateness is counted in the latency (it
+    /// due. Timers count whole milliseconds and wake 1–2 ms late, and in the open model that lateness is counted in the latency (it
     /// is scheduler lag); spinning the last stretch brings it to microseconds, at the cost of CPU: up to this window
     /// of one core per arrival, all of a core once arrivals come closer than the window. Use 1–2 ms when the SLO is
     /// a few milliseconds or less. Only the system clock spins. Default zero (sleep all the way).

@@ -36,6 +36,12 @@ public static class LoadTest
         var measuredFrom = start + model.WarmUp;
         var recorder = new Recorder(withOpenModelHistograms: false, model.AbortWhen, stop) { MeasuredFrom = measuredFrom };
         var schedule = model.IsRamping ? model.Schedule() : null;
+        using var graceful = new GracefulStop(clock, stop, model.GracefulStop);
+        if (model.Duration is { } runFor)
+        {
+            graceful.Arm(measuredFrom + runFor);
+        }
+
         long next = -1;
         var users = new Task[model.VirtualUsers];
         for (var vu = 0; vu < users.Length; vu++)
@@ -65,12 +71,13 @@ public static class LoadTest
                     var iteration = warmingUp ? -1 : Interlocked.Increment(ref next);
                     if (!warmingUp && ((model.Iterations is { } limit && iteration >= limit) || (model.Duration is { } duration && clock.Elapsed - measuredFrom >= duration)))
                     {
+                        graceful.Arm(clock.Elapsed);
                         break;
                     }
 
                     context.Reset(iteration, user);
                     var began = clock.Elapsed;
-                    var failure = await RunOnceAsync(scenario, context).ConfigureAwait(false);
+                    var failure = await RunOnceAsync(scenario, context, graceful).ConfigureAwait(false);
                     if (failure is Canceled)
                     {
                         break;
@@ -90,6 +97,7 @@ public static class LoadTest
         }
 
         await Task.WhenAll(users).ConfigureAwait(false);
+        graceful.Complete();
         var describe = schedule is null
             ? string.Create(CultureInfo.InvariantCulture, $"closed, {model.VirtualUsers} virtual users")
             : string.Create(CultureInfo.InvariantCulture, $"closed, ramping {Describe(model.StartUsers, model.Stages)} virtual users");
@@ -108,6 +116,7 @@ public static class LoadTest
         long warmUpArrivals = 0;
         long index = 0;
         var spin = model.SpinWindow > TimeSpan.Zero && clock.MovesByItself;
+        using var graceful = new GracefulStop(clock, stop, model.GracefulStop);
 
         foreach (var offset in model.Schedule().Arrivals())
         {
@@ -134,12 +143,14 @@ public static class LoadTest
             _ = RunArrivalAsync(measured ? i - warmUpArrivals : -1, intended, clock.Elapsed, measured);
         }
 
+        graceful.Arm(clock.Elapsed);
         if (Interlocked.Decrement(ref running) == 0)
         {
             drained.TrySetResult();
         }
 
         await drained.Task.ConfigureAwait(false);
+        graceful.Complete();
         var lagP99 = recorder.SchedulerLagPercentile(99);
         var invalid = dropped > 0
             ? string.Create(CultureInfo.InvariantCulture, $"{dropped:N0} arrivals were dropped: {model.MaxConcurrency:N0} iterations were already running (OpenModel.MaxConcurrency)")
@@ -157,7 +168,7 @@ public static class LoadTest
             {
                 var context = new ScenarioContext(clock, stop.Token);
                 context.Reset(iteration, -1);
-                var failure = await RunOnceAsync(scenario, context).ConfigureAwait(false);
+                var failure = await RunOnceAsync(scenario, context, graceful).ConfigureAwait(false);
                 if (measured && failure is not Canceled)
                 {
                     var end = clock.Elapsed;
@@ -176,12 +187,15 @@ public static class LoadTest
 
     private const string Canceled = "\0canceled";
 
+    /// <summary>The failure reason of iterations still running <see cref="LoadModel.GracefulStop"/> after the run's limit.</summary>
+    internal const string Interrupted = "interrupted at graceful stop";
+
     private static string Describe(double start, IReadOnlyList<LoadStage> stages) =>
         string.Join("→", stages.Select(st => st.Target).Prepend(start).Select(v => v.ToString("0.##", CultureInfo.InvariantCulture)));
 
     // Pooled: a scenario that really awaits (any I/O) would otherwise cost a state-machine box per iteration.
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private static async ValueTask<string?> RunOnceAsync(Func<ScenarioContext, ValueTask> scenario, ScenarioContext context)
+    private static async ValueTask<string?> RunOnceAsync(Func<ScenarioContext, ValueTask> scenario, ScenarioContext context, GracefulStop graceful)
     {
         try
         {
@@ -190,7 +204,8 @@ public static class LoadTest
         }
         catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
         {
-            return Canceled;
+            // Cut off by the graceful stop: a failure whose latency (so far) is recorded as a lower bound.
+            return graceful.Fired ? Interrupted : Canceled;
         }
 #pragma warning disable CA1031 // A scenario that throws is a failed iteration, counted by exception type, never a crashed run.
         catch (Exception ex)
@@ -203,7 +218,10 @@ public static class LoadTest
     // Sleep until the spin window, then yield the core in a loop until the moment: timer wake-ups are ~1 ms coarse.
     private static async ValueTask<bool> SpinUntilAsync(LoadClock clock, TimeSpan until, TimeSpan window, CancellationToken cancellationToken)
     {
-        if (until - clock.Elapsed > window && !await TryWaitAsync(clock, until - window, cancellationToken).ConfigureAwait(false))
+        // Sleep whole milliseconds, rounded down, to the start of the window (timers wake late, never early enough to matter here).
+        var now = clock.Elapsed;
+        var sleep = Math.Floor((until - window - now).TotalMilliseconds);
+        if (sleep >= 1 && !await TryWaitAsync(clock, now + TimeSpan.FromMilliseconds(sleep), cancellationToken).ConfigureAwait(false))
         {
             return false;
         }
@@ -231,6 +249,66 @@ public static class LoadTest
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             return false;
+        }
+    }
+
+    /// <summary>Cancels the run's iterations once they have run <see cref="LoadModel.GracefulStop"/> past the run's limit.</summary>
+    private sealed class GracefulStop(LoadClock clock, CancellationTokenSource stop, TimeSpan grace) : IDisposable
+    {
+        private readonly CancellationTokenSource _done = new();
+        private readonly Lock _sync = new();
+        private int _armed;
+        private bool _completed;
+        private volatile bool _fired;
+
+        public bool Fired => _fired;
+
+        /// <summary>Starts the countdown from the moment the limit is (or will be) reached; once. A virtual clock would jump straight to it, so it has none.</summary>
+        public void Arm(TimeSpan limitReachedAt)
+        {
+            if (clock is VirtualLoadClock || Interlocked.Exchange(ref _armed, 1) == 1)
+            {
+                return;
+            }
+
+            _ = FireAsync(limitReachedAt + grace);
+        }
+
+        public void Complete()
+        {
+            lock (_sync)
+            {
+                _completed = true;
+            }
+
+            _done.Cancel();
+        }
+
+        public void Dispose()
+        {
+            Complete();
+            _done.Dispose();
+        }
+
+        private async Task FireAsync(TimeSpan at)
+        {
+            try
+            {
+                await clock.WaitUntilAsync(at, _done.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
+            lock (_sync)
+            {
+                if (!_completed)
+                {
+                    _fired = true;
+                    stop.Cancel();
+                }
+            }
         }
     }
 

@@ -46,11 +46,18 @@ public sealed class StressOptions
     /// </summary>
     public int Refinements { get; init; } = 3;
 
-    /// <summary>The open model's <see cref="OpenModel.MaxConcurrency"/> for each step. Default 10,000.</summary>
-    public int MaxConcurrency { get; init; } = 10_000;
+    /// <summary>
+    /// The open model's <see cref="OpenModel.MaxConcurrency"/> for each step: a step that reaches it drops arrivals and
+    /// counts as overloaded (not sustained). Keep it below what the client can hold open (sockets, file handles).
+    /// Default 1,000.
+    /// </summary>
+    public int MaxConcurrency { get; init; } = 1_000;
 
     /// <summary>The open model's <see cref="OpenModel.MaxSchedulerLag"/> for each step. Default 50 ms.</summary>
     public TimeSpan MaxSchedulerLag { get; init; } = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>How long a step's iterations may run past its end before they are cut off (see <see cref="LoadModel.GracefulStop"/>). Default 5 s.</summary>
+    public TimeSpan GracefulStop { get; init; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
     /// Whether a step stops as soon as it is clearly broken (its SLO percentile or error rate over the limit after a
@@ -100,9 +107,19 @@ public sealed class StressOptions
             throw new ArgumentOutOfRangeException(nameof(StepWarmUp), StepWarmUp, "StressOptions.StepWarmUp must not be negative.");
         }
 
+        if (GracefulStop < TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(GracefulStop), GracefulStop, "StressOptions.GracefulStop must not be negative.");
+        }
+
         if (Refinements is < 0 or > 20)
         {
             throw new ArgumentOutOfRangeException(nameof(Refinements), Refinements, "StressOptions.Refinements must be from 0 to 20.");
+        }
+
+        if (MaxConcurrency < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxConcurrency), MaxConcurrency, "StressOptions.MaxConcurrency must be at least 1.");
         }
 
         if (StartRate > MaxRate)
@@ -167,7 +184,7 @@ public sealed class StressResult
     /// Whether the search ended at a step whose <em>generator</em> could not keep up (an invalid run): the knee is
     /// then a lower bound set by the load generator, not the system.
     /// </summary>
-    public bool LimitedByGenerator => Steps.Any(s => !s.Sustained && !s.Run.IsValid);
+    public bool LimitedByGenerator => Steps.Any(s => !s.Sustained && !s.Run.IsValid && s.Run.Dropped == 0);
 
     /// <summary>Why the search ended.</summary>
     public string StoppedBecause { get; }
@@ -242,7 +259,7 @@ public static class StressTest
             else
             {
                 broken = rate;
-                if (!step.Run.IsValid)
+                if (!step.Run.IsValid && step.Run.Dropped == 0)
                 {
                     stopped = string.Create(CultureInfo.InvariantCulture, $"the load generator could not keep up at {rate:N0}/s, so the knee is a lower bound");
                     break;
@@ -294,15 +311,21 @@ public static class StressTest
             WarmUp = options.StepWarmUp,
             MaxConcurrency = options.MaxConcurrency,
             MaxSchedulerLag = options.MaxSchedulerLag,
+            GracefulStop = options.GracefulStop,
             AbortWhen = abort,
         };
         var run = await LoadTest.RunAsync(string.Create(CultureInfo.InvariantCulture, $"{name} @ {rate:0.##}/s"), scenario, model, clock, cancellationToken).ConfigureAwait(false);
         var latency = run.Latency.Percentile(options.SloPercentile);
         string reason;
         bool ok;
-        if (!run.IsValid)
+        if (run.Dropped > 0)
         {
-            (ok, reason) = (false, "invalid run: " + run.InvalidReason);
+            // The system fell so far behind that MaxConcurrency iterations were in flight: overload, not a generator limit.
+            (ok, reason) = (false, string.Create(CultureInfo.InvariantCulture, $"overloaded: {run.Dropped:N0} arrivals dropped with {options.MaxConcurrency:N0} iterations in flight"));
+        }
+        else if (!run.IsValid)
+        {
+            (ok, reason) = (false, "invalid run (generator): " + run.InvalidReason);
         }
         else if (run.Iterations == 0)
         {
