@@ -52,7 +52,7 @@ public sealed class LoadStagesAndAbortTests
         {
             var now = Interlocked.Increment(ref inside);
             starts.Enqueue((context.Clock.Elapsed, now));
-            InterlockedMax(ref peak, now);
+            Concurrency.InterlockedMax(ref peak, now);
             await Task.Delay(5, context.CancellationToken);
             Interlocked.Decrement(ref inside);
         }, new ClosedModel([LoadStage.RampTo(4, TimeSpan.FromSeconds(1)), LoadStage.Hold(4, TimeSpan.FromSeconds(0.5)), LoadStage.RampTo(0, TimeSpan.FromSeconds(0.5))]), cancellationToken: Ct);
@@ -185,13 +185,5 @@ public sealed class LoadStagesAndAbortTests
         FluentActions.Invoking(() => new OpenModel([])).Should().Throw<ArgumentException>().WithMessage("*at least one stage*");
         FluentActions.Invoking(() => LoadThreshold.PercentileAbove(0, TimeSpan.FromSeconds(1))).Should().Throw<ArgumentOutOfRangeException>().WithParameterName("percentile");
         FluentActions.Invoking(() => LoadThreshold.ErrorRateAbove(1)).Should().Throw<ArgumentOutOfRangeException>().WithParameterName("maximum");
-    }
-
-    private static void InterlockedMax(ref int target, int value)
-    {
-        int current;
-        while ((current = Volatile.Read(ref target)) < value && Interlocked.CompareExchange(ref target, value, current) != current)
-        {
-        }
     }
 }

@@ -124,7 +124,7 @@ public sealed class LoadTestTests
         var result = await LoadTest.RunAsync("users", async context =>
         {
             var now = Interlocked.Increment(ref inside);
-            InterlockedMax(ref peak, now);
+            Concurrency.InterlockedMax(ref peak, now);
             if (context.Iteration < 8)
             {
                 // The first eight iterations meet here, so all eight users are proven to run at once.
@@ -212,13 +212,5 @@ public sealed class LoadTestTests
         await FluentActions.Awaiting(() => LoadTest.RunAsync("x", noop, new ClosedModel(1))).Should().ThrowAsync<ArgumentException>().WithMessage("*never stop*");
         await FluentActions.Awaiting(() => LoadTest.RunAsync("x", noop, new OpenModel(-5, TimeSpan.FromSeconds(1)))).Should().ThrowAsync<ArgumentOutOfRangeException>().WithMessage("*RatePerSecond*");
         await FluentActions.Awaiting(() => LoadTest.RunAsync("x", noop, new OpenModel(5, TimeSpan.Zero))).Should().ThrowAsync<ArgumentOutOfRangeException>().WithMessage("*Duration*");
-    }
-
-    private static void InterlockedMax(ref int target, int value)
-    {
-        int current;
-        while ((current = Volatile.Read(ref target)) < value && Interlocked.CompareExchange(ref target, value, current) != current)
-        {
-        }
     }
 }

@@ -63,7 +63,7 @@ internal sealed class LoadSchedule
         {
             if (at < s.Start + s.Duration)
             {
-                return s.From + ((s.To - s.From) * (at - s.Start).Ticks / s.Duration.Ticks);
+                return LoadAtIn(s, at);
             }
         }
 
