@@ -54,6 +54,11 @@ internal static partial class HttpLoadComparison
             contenders.Add(("wrk", () => WrkAsync(wrk, url, duration)));
         }
 
+        // Process warm-up (JIT of Kestrel, HttpClient and both clients; connections opened), not recorded: otherwise
+        // whichever client runs first pays for it.
+        await LoopAsync(client, url, TimeSpan.FromSeconds(1));
+        await PerfKitAsync(client, url, TimeSpan.FromSeconds(1));
+
         for (var round = 0; round < rounds; round++)
         {
             // The order rotates, so no contender always follows the same one.
