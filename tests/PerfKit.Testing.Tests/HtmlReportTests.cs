@@ -53,6 +53,11 @@ public sealed class HtmlReportTests
         CountOf(html, "<svg class=\"chart\"").Should().Be(4, "three charts for the run, one for the stress search");
         html.Should().Contain("orders &lt;v2&gt; &amp; friends").And.NotContain("<v2>");
         html.Should().Contain("Knee <b>").And.Contain("status 503");
+
+        using var json = System.Text.Json.JsonDocument.Parse(report.ToJson());
+        var stress = json.RootElement.GetProperty("stress")[0];
+        stress.GetProperty("kneePerSecond").GetDouble().Should().Be(report.StressSearches[0].Knee);
+        stress.GetProperty("steps").GetArrayLength().Should().Be(report.StressSearches[0].Steps.Count);
     }
 
     [Fact]

@@ -89,6 +89,10 @@ public sealed class ReadinessReportTests
         json.RootElement.GetProperty("score").GetDouble().Should().Be(50);
         json.RootElement.GetProperty("checks").GetArrayLength().Should().Be(2);
         json.RootElement.GetProperty("runs")[0].GetProperty("latencyMs").GetProperty("p99").GetDouble().Should().Be(5);
+        var timeline = json.RootElement.GetProperty("runs")[0].GetProperty("timeline");
+        timeline.GetArrayLength().Should().Be(2, "the 2 s run has two seconds");
+        timeline[1].GetProperty("iterations").GetInt64().Should().Be(50);
+        timeline[1].GetProperty("meanMs").GetDouble().Should().Be(5);
         var suite = junit.Root!.Element("testsuite")!;
         suite.Attribute("tests")!.Value.Should().Be("2");
         suite.Attribute("failures")!.Value.Should().Be("1");

@@ -159,7 +159,7 @@ public sealed class ReadinessReport
         return text.ToString();
     }
 
-    /// <summary>The report as JSON (title, passed, score, checks, and for each run its counts and percentiles in milliseconds).</summary>
+    /// <summary>The report as JSON: title, passed, score, checks; each run's counts, percentiles (ms) and per-second timeline; each stress search's knee and steps.</summary>
     /// <returns>The JSON text.</returns>
     public string ToJson()
     {
@@ -209,6 +209,44 @@ public sealed class ReadinessReport
 
                 json.WriteNumber("max", run.Latency.Max.TotalMilliseconds);
                 json.WriteEndObject();
+                json.WriteStartArray("timeline");
+                foreach (var second in run.Timeline)
+                {
+                    json.WriteStartObject();
+                    json.WriteNumber("second", second.Second);
+                    json.WriteNumber("iterations", second.Iterations);
+                    json.WriteNumber("failures", second.Failures);
+                    json.WriteNumber("meanMs", second.Mean.TotalMilliseconds);
+                    json.WriteNumber("maxMs", second.Max.TotalMilliseconds);
+                    json.WriteEndObject();
+                }
+
+                json.WriteEndArray();
+                json.WriteEndObject();
+            }
+
+            json.WriteEndArray();
+            json.WriteStartArray("stress");
+            foreach (var stress in _stress)
+            {
+                json.WriteStartObject();
+                json.WriteString("name", stress.Name);
+                json.WriteNumber("kneePerSecond", stress.Knee);
+                json.WriteBoolean("limitedByGenerator", stress.LimitedByGenerator);
+                json.WriteString("stoppedBecause", stress.StoppedBecause);
+                json.WriteStartArray("steps");
+                foreach (var step in stress.Steps)
+                {
+                    json.WriteStartObject();
+                    json.WriteNumber("ratePerSecond", step.Rate);
+                    json.WriteBoolean("sustained", step.Sustained);
+                    json.WriteString("reason", step.Reason);
+                    json.WriteNumber(Invariant($"p{stress.Options.SloPercentile}Ms"), step.Run.Latency.Percentile(stress.Options.SloPercentile).TotalMilliseconds);
+                    json.WriteNumber("errorRate", step.Run.ErrorRate);
+                    json.WriteEndObject();
+                }
+
+                json.WriteEndArray();
                 json.WriteEndObject();
             }
 
