@@ -1,3 +1,4 @@
+using PerfKit.TestUtilities;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
@@ -25,7 +26,7 @@ public sealed class RedisServer : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        _binary = FindOnPath("redis-server");
+        _binary = Executables.FindOnPath("redis-server");
         if (_binary is null)
         {
             var external = Environment.GetEnvironmentVariable("PERFKIT_REDIS");
@@ -118,9 +119,4 @@ public sealed class RedisServer : IAsyncLifetime
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
-
-    private static string? FindOnPath(string name) =>
-        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator)
-            .Select(dir => Path.Combine(dir, name))
-            .FirstOrDefault(File.Exists);
 }

@@ -4,6 +4,7 @@ using System.IO.Compression;
 using PerfKit.Testing.Load;
 using PerfKit.Testing.Reports;
 using PerfKit.Testing.Stress;
+using PerfKit.TestUtilities;
 
 namespace PerfKit.Testing.Tests;
 
@@ -128,12 +129,7 @@ public sealed class HtmlReportTests
             return configured;
         }
 
-        var path = Environment.GetEnvironmentVariable("PATH") ?? string.Empty;
-        return (from dir in path.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
-                from name in new[] { "chromium", "chromium-browser", "google-chrome", "chrome" }
-                let file = Path.Combine(dir, name)
-                where File.Exists(file)
-                select file).FirstOrDefault();
+        return Executables.FindOnPath("chromium", "chromium-browser", "google-chrome", "chrome");
     }
 
     private static int CountOf(string text, string what)

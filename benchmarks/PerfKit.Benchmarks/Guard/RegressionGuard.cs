@@ -30,13 +30,13 @@ internal static class RegressionGuard
 
     public static int Run(string[] args)
     {
-        var baselinePath = Option(args, "--baseline") ?? FindBaseline();
+        var baselinePath = CommandLine.Option(args, "--baseline") ?? FindBaseline();
         var baseline = JsonSerializer.Deserialize<GuardBaseline>(File.ReadAllText(baselinePath), Json)
             ?? throw new InvalidDataException($"{baselinePath} is empty.");
-        var tolerance = Option(args, "--tolerance") is { } t ? double.Parse(t, CultureInfo.InvariantCulture) : baseline.Tolerance;
-        var filter = Option(args, "--only");
+        var tolerance = CommandLine.Option(args, "--tolerance") is { } t ? double.Parse(t, CultureInfo.InvariantCulture) : baseline.Tolerance;
+        var filter = CommandLine.Option(args, "--only");
         var update = args.Contains("--update");
-        var output = Option(args, "--output");
+        var output = CommandLine.Option(args, "--output");
 
         var checks = baseline.Checks.Where(c => filter is null || c.Benchmark.Contains(filter, StringComparison.OrdinalIgnoreCase)).ToList();
         var types = checks.SelectMany(c => new[] { c.Benchmark, c.Peer }).OfType<string>()
@@ -197,12 +197,6 @@ internal static class RegressionGuard
         >= 1_000 => (ns / 1_000).ToString("0.00", CultureInfo.InvariantCulture) + " µs",
         _ => ns.ToString("0.00", CultureInfo.InvariantCulture) + " ns",
     };
-
-    private static string? Option(string[] args, string name)
-    {
-        var i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
-    }
 
     private static string FindBaseline()
     {

@@ -9,6 +9,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using PerfKit.Testing.Http;
 using PerfKit.Testing.Load;
+using PerfKit.TestUtilities;
 
 namespace PerfKit.Benchmarks.Testing;
 
@@ -26,10 +27,10 @@ internal static partial class HttpLoadComparison
 
     public static async Task<int> RunAsync(string[] args)
     {
-        var seconds = Option(args, "--seconds") is { } s ? double.Parse(s, CultureInfo.InvariantCulture) : 5;
-        var rounds = Option(args, "--rounds") is { } r ? int.Parse(r, CultureInfo.InvariantCulture) : 3;
-        var minVsLoop = Option(args, "--min-vs-loop") is { } ml ? double.Parse(ml, CultureInfo.InvariantCulture) : 0;
-        var minVsWrk = Option(args, "--min-vs-wrk") is { } mw ? double.Parse(mw, CultureInfo.InvariantCulture) : 0;
+        var seconds = CommandLine.Option(args, "--seconds") is { } s ? double.Parse(s, CultureInfo.InvariantCulture) : 5;
+        var rounds = CommandLine.Option(args, "--rounds") is { } r ? int.Parse(r, CultureInfo.InvariantCulture) : 3;
+        var minVsLoop = CommandLine.Option(args, "--min-vs-loop") is { } ml ? double.Parse(ml, CultureInfo.InvariantCulture) : 0;
+        var minVsWrk = CommandLine.Option(args, "--min-vs-wrk") is { } mw ? double.Parse(mw, CultureInfo.InvariantCulture) : 0;
         var duration = TimeSpan.FromSeconds(seconds);
 
         var builder = WebApplication.CreateSlimBuilder();
@@ -40,7 +41,7 @@ internal static partial class HttpLoadComparison
         await app.StartAsync();
         var url = new Uri(new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()), "/hello");
         using var client = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = Connections, UseProxy = false });
-        var wrk = FindWrk();
+        var wrk = Executables.FindOnPath("wrk");
         Console.WriteLine($"HTTP load on {url}: {Connections} concurrent clients, {rounds} rounds of {seconds:0.#} s each (+1 s warm-up); wrk: {wrk ?? "not installed"}");
 
         var results = new Dictionary<string, List<double>> { ["PerfKit.Testing"] = [], ["hand-written loop"] = [], ["wrk"] = [] };
@@ -158,12 +159,6 @@ internal static partial class HttpLoadComparison
         var match = RequestsPerSecond().Match(text);
         return match.Success ? double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture) : throw new InvalidOperationException("wrk printed no Requests/sec: " + text);
     }
-
-    private static string? FindWrk() =>
-        (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
-            .Select(dir => Path.Combine(dir, "wrk")).FirstOrDefault(File.Exists);
-
-    private static string? Option(string[] args, string name) => Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? args[i + 1] : null;
 
     [GeneratedRegex(@"Requests/sec:\s+([0-9.]+)")]
     private static partial Regex RequestsPerSecond();

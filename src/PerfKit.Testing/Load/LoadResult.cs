@@ -89,6 +89,24 @@ public sealed class LoadResult
     /// <summary>Whether a threshold stopped the run early.</summary>
     public bool WasAborted => AbortedBecause is not null;
 
+    /// <summary>The percentiles every summary shows (text, HTML, JSON), before the max.</summary>
+    internal static readonly double[] SummaryPercentiles = [50, 90, 95, 99, 99.9];
+
+    /// <summary>The histograms a summary shows, labelled: latency (corrected, in the open model), then uncorrected and scheduler lag when there are.</summary>
+    internal IEnumerable<(string Label, LatencyHistogram Histogram)> LatencyRows()
+    {
+        yield return (UncorrectedLatency is null ? "latency" : "corrected (from intended start)", Latency);
+        if (UncorrectedLatency is not null)
+        {
+            yield return ("uncorrected (from actual start)", UncorrectedLatency);
+        }
+
+        if (SchedulerLag is not null)
+        {
+            yield return ("scheduler lag", SchedulerLag);
+        }
+    }
+
     /// <summary>A Markdown summary table, for test output.</summary>
     /// <returns>The summary.</returns>
     public override string ToString()
@@ -99,17 +117,15 @@ public sealed class LoadResult
             .AppendLine(WasAborted ? "ABORTED early: " + AbortedBecause + Environment.NewLine : string.Empty)
             .AppendLine("| latency (ms) | p50 | p90 | p95 | p99 | p99.9 | max |")
             .AppendLine("|---|---:|---:|---:|---:|---:|---:|");
-        void Row(string label, LatencyHistogram h) =>
-            text.AppendLine(CultureInfo.InvariantCulture, $"| {label} | {Ms(h.Percentile(50))} | {Ms(h.Percentile(90))} | {Ms(h.Percentile(95))} | {Ms(h.Percentile(99))} | {Ms(h.Percentile(99.9))} | {Ms(h.Max)} |");
-        Row(UncorrectedLatency is null ? "latency" : "corrected (from intended start)", Latency);
-        if (UncorrectedLatency is not null)
+        foreach (var (label, h) in LatencyRows())
         {
-            Row("uncorrected (from actual start)", UncorrectedLatency);
-        }
+            text.Append(CultureInfo.InvariantCulture, $"| {label} |");
+            foreach (var p in SummaryPercentiles)
+            {
+                text.Append(CultureInfo.InvariantCulture, $" {Ms(h.Percentile(p))} |");
+            }
 
-        if (SchedulerLag is not null)
-        {
-            Row("scheduler lag", SchedulerLag);
+            text.AppendLine(CultureInfo.InvariantCulture, $" {Ms(h.Max)} |");
         }
 
         foreach (var (reason, count) in FailuresByReason.OrderByDescending(f => f.Value))

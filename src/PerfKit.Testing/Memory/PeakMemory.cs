@@ -65,9 +65,7 @@ public static class PeakMemory
     public static async Task<PeakMemoryResult> MeasureAsync(Func<Task> operation, TimeSpan? sampleInterval = null)
     {
         ArgumentNullException.ThrowIfNull(operation);
-        var interval = sampleInterval ?? TimeSpan.FromMilliseconds(1);
-        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(interval, TimeSpan.Zero, nameof(sampleInterval));
-        var sampler = Sampler.Start(interval);
+        var sampler = Sampler.Start(sampleInterval);
         try
         {
             await operation().ConfigureAwait(false);
@@ -87,9 +85,7 @@ public static class PeakMemory
     public static PeakMemoryResult Measure(Action operation, TimeSpan? sampleInterval = null)
     {
         ArgumentNullException.ThrowIfNull(operation);
-        var interval = sampleInterval ?? TimeSpan.FromMilliseconds(1);
-        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(interval, TimeSpan.Zero, nameof(sampleInterval));
-        var sampler = Sampler.Start(interval);
+        var sampler = Sampler.Start(sampleInterval);
         try
         {
             operation();
@@ -141,8 +137,10 @@ public static class PeakMemory
             _thread = new Thread(Run) { IsBackground = true, Name = "PerfKit peak memory sampler", Priority = ThreadPriority.AboveNormal };
         }
 
-        public static Sampler Start(TimeSpan interval)
+        public static Sampler Start(TimeSpan? sampleInterval)
         {
+            var interval = sampleInterval ?? TimeSpan.FromMilliseconds(1);
+            ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(interval, TimeSpan.Zero, nameof(sampleInterval));
             var sampler = new Sampler(interval);
             sampler._thread.Start();
             return sampler;

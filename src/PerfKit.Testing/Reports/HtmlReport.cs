@@ -54,26 +54,15 @@ internal static class HtmlReport
             .Append(run.IsValid ? "valid" : "<span class=\"fail\">INVALID</span>: " + E(run.InvalidReason!))
             .Append(run.WasAborted ? ", <span class=\"fail\">aborted</span>: " + E(run.AbortedBecause!) : string.Empty)
             .Append("</p><table><tr><th>latency (ms)</th><th>p50</th><th>p90</th><th>p95</th><th>p99</th><th>p99.9</th><th>max</th></tr>");
-        void Row(string label, LatencyHistogram h)
+        foreach (var (label, h) in run.LatencyRows())
         {
             html.Append(CultureInfo.InvariantCulture, $"<tr><td>{E(label)}</td>");
-            foreach (var p in new[] { 50, 90, 95, 99, 99.9 })
+            foreach (var p in LoadResult.SummaryPercentiles)
             {
                 html.Append(CultureInfo.InvariantCulture, $"<td class=\"n\">{h.Percentile(p).TotalMilliseconds:0.###}</td>");
             }
 
             html.Append(CultureInfo.InvariantCulture, $"<td class=\"n\">{h.Max.TotalMilliseconds:0.###}</td></tr>");
-        }
-
-        Row(run.UncorrectedLatency is null ? "latency" : "corrected (from intended start)", run.Latency);
-        if (run.UncorrectedLatency is not null)
-        {
-            Row("uncorrected (from actual start)", run.UncorrectedLatency);
-        }
-
-        if (run.SchedulerLag is not null)
-        {
-            Row("scheduler lag", run.SchedulerLag);
         }
 
         html.Append("</table>");

@@ -202,7 +202,7 @@ public sealed class ReadinessReport
                     json.WriteString("abortedBecause", run.AbortedBecause);
                 }
                 json.WriteStartObject("latencyMs");
-                foreach (var p in new[] { 50.0, 90, 95, 99, 99.9 })
+                foreach (var p in LoadResult.SummaryPercentiles)
                 {
                     json.WriteNumber(Invariant($"p{p}"), run.Latency.Percentile(p).TotalMilliseconds);
                 }
