@@ -72,10 +72,17 @@ public sealed class StressTestTests
     [Fact]
     public async Task FindKnee_AStepThatFillsMaxConcurrency_IsOverload_NotAGeneratorLimit()
     {
-        // 20 ms a call with at most 5 in flight is 250 calls a second at best: 50/s holds (about 1 in flight), 400/s
-        // needs 8 in flight, drops arrivals, and is the system's limit, so the search goes on instead of giving up.
-        var result = await StressTest.FindKneeAsync("slow", async context => await Task.Delay(20, context.CancellationToken),
-            new StressOptions(50, TimeSpan.FromSeconds(1)) { StepFactor = 8, StepDuration = TimeSpan.FromSeconds(0.5), MaxConcurrency = 5, MaxRate = 400, Refinements = 0, MaxSchedulerLag = TimeSpan.FromSeconds(1) },
+        // The first step's 25 calls (50/s for 0.5 s) answer at once, so at most one is ever in flight; from then on
+        // the system hangs, every call stays in flight, the 5 slots fill and arrivals are dropped: the system's limit,
+        // not the generator's, so the search goes on instead of giving up. The hung calls end at the graceful stop.
+        var calls = 0;
+        var result = await StressTest.FindKneeAsync("hangs after 25 calls", async context =>
+        {
+            if (Interlocked.Increment(ref calls) > 25)
+            {
+                await Task.Delay(Timeout.Infinite, context.CancellationToken);
+            }
+        }, new StressOptions(50, TimeSpan.FromSeconds(10)) { StepFactor = 8, StepDuration = TimeSpan.FromSeconds(0.5), MaxConcurrency = 5, MaxRate = 400, Refinements = 0, MaxSchedulerLag = TimeSpan.FromSeconds(10), GracefulStop = TimeSpan.FromMilliseconds(100) },
             cancellationToken: Ct);
 
         result.Steps.Select(s => (s.Rate, s.Sustained)).Should().Equal((50, true), (400, false));
