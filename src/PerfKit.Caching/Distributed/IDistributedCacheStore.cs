@@ -1,0 +1,61 @@
+namespace PerfKit.Caching.Distributed;
+
+/// <summary>
+/// The distributed (L2) tier as <see cref="PerfKitCache"/> uses it: opaque payloads with a time to live set by the
+/// store in milliseconds, tag invalidation markers read in one round trip, and errors told apart.
+/// <c>PerfKit.Caching.Redis</c> provides one over StackExchange.Redis; <see cref="DistributedCacheAdapter"/> adapts any
+/// <see cref="Microsoft.Extensions.Caching.Distributed.IDistributedCache"/>.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Errors: throw <see cref="DistributedCacheKeyException"/> for a problem of one key (a value of the wrong type, a
+/// payload over the store's size limit, corrupt metadata). The cache treats it as a miss of that key, overwrites or
+/// deletes the key, and keeps using the store for the others. Any other exception means the store could not be
+/// reached; it counts towards the cache's circuit breaker.
+/// </para>
+/// <para>
+/// Cancellation: the token carries the cache's <see cref="PerfKitCacheOptions.DistributedCacheTimeout"/>. Honour it
+/// where the client can; the cache stops waiting when it fires either way, and observes the abandoned call.
+/// </para>
+/// </remarks>
+public interface IDistributedCacheStore
+{
+    /// <summary>Reads one payload.</summary>
+    /// <param name="key">The key, with the cache's prefix applied.</param>
+    /// <param name="cancellationToken">Fires at the cache's timeout.</param>
+    /// <returns>The payload, or <see langword="null"/> when the key does not exist.</returns>
+    /// <exception cref="DistributedCacheKeyException">The key holds something that is not a readable payload.</exception>
+    ValueTask<byte[]?> GetAsync(string key, CancellationToken cancellationToken);
+
+    /// <summary>Writes one payload, replacing what the key held, with a time to live kept by the server.</summary>
+    /// <param name="key">The key, with the cache's prefix applied.</param>
+    /// <param name="value">The payload.</param>
+    /// <param name="timeToLive">How long the server keeps it (positive; millisecond precision).</param>
+    /// <param name="cancellationToken">Fires at the cache's timeout.</param>
+    /// <returns>A task that completes when the write is acknowledged.</returns>
+    ValueTask SetAsync(string key, ReadOnlyMemory<byte> value, TimeSpan timeToLive, CancellationToken cancellationToken);
+
+    /// <summary>Deletes one key; deleting a key that does not exist succeeds.</summary>
+    /// <param name="key">The key, with the cache's prefix applied.</param>
+    /// <param name="cancellationToken">Fires at the cache's timeout.</param>
+    /// <returns>A task that completes when the delete is acknowledged.</returns>
+    ValueTask RemoveAsync(string key, CancellationToken cancellationToken);
+
+    /// <summary>Reads when each tag was last invalidated, for all the tags in one round trip where the store can.</summary>
+    /// <param name="tags">The tags, with the cache's prefix applied.</param>
+    /// <param name="cancellationToken">Fires at the cache's timeout.</param>
+    /// <returns>For each tag, in order, the Unix time in milliseconds of its last invalidation, or 0 when none is recorded.</returns>
+    ValueTask<long[]> GetTagInvalidationsAsync(IReadOnlyList<string> tags, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Records that a tag was invalidated at <paramref name="invalidatedAtUtcMs"/>, for <paramref name="timeToLive"/>
+    /// (the longest lifetime an entry can have, after which no entry the marker could invalidate is left). Where the
+    /// store can, a later time already recorded is kept.
+    /// </summary>
+    /// <param name="tag">The tag, with the cache's prefix applied.</param>
+    /// <param name="invalidatedAtUtcMs">Unix time in milliseconds.</param>
+    /// <param name="timeToLive">How long the marker is kept.</param>
+    /// <param name="cancellationToken">Fires at the cache's timeout.</param>
+    /// <returns>A task that completes when the write is acknowledged.</returns>
+    ValueTask SetTagInvalidationAsync(string tag, long invalidatedAtUtcMs, TimeSpan timeToLive, CancellationToken cancellationToken);
+}
