@@ -1,57 +1,95 @@
 using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using PerfKit.Caching.Redis.Internal;
 using StackExchange.Redis;
 
 namespace PerfKit.Caching.Redis;
 
 /// <summary>
-/// An <see cref="ICacheBackplane"/> over Redis pub/sub. Publishing is fire-and-forget (a write never waits for the
-/// other nodes); StackExchange.Redis re-subscribes after a reconnect. Messages published while a node is
-/// disconnected are lost to it, which <see cref="PerfKitCacheOptions.BackplaneRevalidationInterval"/> bounds.
+/// An <see cref="ICacheBackplane"/> over Redis pub/sub. <see cref="PublishAsync"/> returns when the server has taken the
+/// message and throws when it could not be handed to a connected server (so the cache counts it as an error, not as
+/// sent). The subscription is kept by a background loop: StackExchange.Redis re-subscribes after a reconnect, and the
+/// loop retries with backoff when it does not; a warning is logged only when the channel is still not subscribed after
+/// a bounded time. Messages published while a node is disconnected are lost to it, which
+/// <see cref="PerfKitCacheOptions.BackplaneRevalidationInterval"/> bounds.
 /// </summary>
-public sealed partial class RedisCacheBackplane : ICacheBackplane, IDisposable
+public sealed class RedisCacheBackplane : ICacheBackplane, IDisposable, IAsyncDisposable
 {
     private const string FormatVersion = "1";
+    private static readonly TimeSpan FirstRetryDelay = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan LastRetryDelay = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan HealthCheckInterval = TimeSpan.FromSeconds(1);
 
-    private readonly Func<Task<IConnectionMultiplexer>> _connection;
+    private readonly RedisConnection _connection;
+    private readonly bool _ownsConnectionHolder;
     private readonly RedisChannel _channel;
+    private readonly string _channelName;
     private readonly ILogger _logger;
+    private readonly TimeProvider _timeProvider;
+    private readonly Action<RedisChannel, RedisValue> _onMessage;
+    private readonly CancellationTokenSource _stopping = new();
     private readonly Lock _sync = new();
     private Action<CacheInvalidation>[] _handlers = [];
-    private Task? _subscribed;
+    private Task? _subscriptionLoop;
+    private ISubscriber? _subscribedWith;
+    private bool _disposed;
 
-    /// <summary>Creates a backplane on an existing connection.</summary>
+    /// <summary>Creates a backplane on a connection you own (borrowed: PerfKit never closes it).</summary>
     /// <param name="multiplexer">The connection.</param>
     /// <param name="channel">The channel; default <see cref="PerfKitRedisOptions.DefaultChannel"/>.</param>
     /// <param name="loggerFactory">Where logs go; default none.</param>
     public RedisCacheBackplane(IConnectionMultiplexer multiplexer, string? channel = null, ILoggerFactory? loggerFactory = null)
-        : this(() => Task.FromResult(multiplexer ?? throw new ArgumentNullException(nameof(multiplexer))), channel, loggerFactory)
+        : this(RedisConnection.Borrow(multiplexer), ownsHolder: true, channel, loggerFactory, timeProvider: null)
     {
     }
 
-    /// <summary>Creates a backplane on the shared <see cref="RedisConnection"/>.</summary>
+    /// <summary>Creates a backplane on the shared <see cref="RedisConnection"/> (which it does not dispose).</summary>
     /// <param name="connection">The shared connection.</param>
     /// <param name="channel">The channel; default <see cref="PerfKitRedisOptions.DefaultChannel"/>.</param>
     /// <param name="loggerFactory">Where logs go; default none.</param>
-    public RedisCacheBackplane(RedisConnection connection, string? channel = null, ILoggerFactory? loggerFactory = null)
-        : this((connection ?? throw new ArgumentNullException(nameof(connection))).GetAsync, channel, loggerFactory)
+    /// <param name="timeProvider">The clock of the retry backoff and of the subscription warning; default <see cref="TimeProvider.System"/>.</param>
+    public RedisCacheBackplane(RedisConnection connection, string? channel = null, ILoggerFactory? loggerFactory = null, TimeProvider? timeProvider = null)
+        : this(connection ?? throw new ArgumentNullException(nameof(connection)), ownsHolder: false, channel, loggerFactory, timeProvider)
     {
     }
 
-    private RedisCacheBackplane(Func<Task<IConnectionMultiplexer>> connection, string? channel, ILoggerFactory? loggerFactory)
+    private RedisCacheBackplane(RedisConnection connection, bool ownsHolder, string? channel, ILoggerFactory? loggerFactory, TimeProvider? timeProvider)
     {
         _connection = connection;
-        _channel = RedisChannel.Literal(string.IsNullOrEmpty(channel) ? PerfKitRedisOptions.DefaultChannel : channel);
+        _ownsConnectionHolder = ownsHolder;
+        _channelName = string.IsNullOrEmpty(channel) ? PerfKitRedisOptions.DefaultChannel : channel;
+        _channel = RedisChannel.Literal(_channelName);
         _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("PerfKit.Caching.Redis.RedisCacheBackplane");
+        _timeProvider = timeProvider ?? TimeProvider.System;
+        _onMessage = (_, message) => Dispatch(message);
     }
 
+    /// <summary>How long the channel may stay unsubscribed before a warning is logged (debug logs before that).</summary>
+    internal TimeSpan SubscribeWarningDelay { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Whether the channel is subscribed on a connected server right now.</summary>
+    internal bool IsSubscribed => Volatile.Read(ref _subscribedWith) is { } subscriber && IsLiveOn(subscriber);
+
     /// <inheritdoc />
+    /// <exception cref="RedisConnectionException">No connected server took the message; the message names the endpoints.</exception>
+    /// <exception cref="TimeoutException">The connection is still being opened; the message names the endpoints.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired first.</exception>
     public async ValueTask PublishAsync(CacheInvalidation invalidation, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(invalidation);
-        var multiplexer = await _connection().WaitAsync(cancellationToken).ConfigureAwait(false);
-        await multiplexer.GetSubscriber().PublishAsync(_channel, Encode(invalidation), CommandFlags.FireAndForget).ConfigureAwait(false);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed), this);
+        var message = Encode(invalidation);
+        var multiplexer = await _connection.GetAsync(cancellationToken).ConfigureAwait(false);
+        var subscriber = multiplexer.GetSubscriber();
+        if (!subscriber.IsConnected(_channel))
+        {
+            throw new RedisConnectionException(ConnectionFailureType.UnableToConnect,
+                $"The Redis backplane is not connected to {_connection.Endpoints}: the invalidation was not sent on channel {_channelName}.");
+        }
+
+        // Awaited, not fire-and-forget: returning normally means a connected server took the message.
+        await RedisTasks.WaitAsync(subscriber.PublishAsync(_channel, message), cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -60,38 +98,39 @@ public sealed partial class RedisCacheBackplane : ICacheBackplane, IDisposable
         ArgumentNullException.ThrowIfNull(handler);
         lock (_sync)
         {
+            ObjectDisposedException.ThrowIf(_disposed, this);
             _handlers = [.. _handlers, handler];
-            _subscribed ??= SubscribeAsync();
+            if (_subscriptionLoop is null)
+            {
+                _subscriptionLoop = Task.Run(() => KeepSubscribedAsync(_stopping.Token));
+                RedisTasks.Observe(_subscriptionLoop);
+            }
         }
 
         return new Subscription(this, handler);
     }
 
-    /// <summary>Leaves the channel.</summary>
+    /// <summary>Leaves the channel; a connection given as a multiplexer or a <see cref="RedisConnection"/> stays open.</summary>
     public void Dispose()
     {
-        lock (_sync)
+        if (BeginDispose())
         {
-            _handlers = [];
-        }
-
-        if (_subscribed is { IsCompletedSuccessfully: true })
-        {
-            var connection = _connection();
-            if (connection.IsCompletedSuccessfully)
+            if (_ownsConnectionHolder)
             {
-                try
-                {
-                    connection.Result.GetSubscriber().Unsubscribe(_channel, flags: CommandFlags.FireAndForget);
-                }
-                catch (ObjectDisposedException)
-                {
-                    // The shared connection was closed first (a container disposes in its own order): nothing to leave.
-                }
-                catch (RedisException)
-                {
-                    // Redis is unreachable: the subscription ends with the connection anyway.
-                }
+                _connection.Dispose();
+            }
+        }
+    }
+
+    /// <summary>Leaves the channel; a connection given as a multiplexer or a <see cref="RedisConnection"/> stays open.</summary>
+    /// <returns>A task that completes when it is done.</returns>
+    public async ValueTask DisposeAsync()
+    {
+        if (BeginDispose())
+        {
+            if (_ownsConnectionHolder)
+            {
+                await _connection.DisposeAsync().ConfigureAwait(false);
             }
         }
     }
@@ -121,30 +160,138 @@ public sealed partial class RedisCacheBackplane : ICacheBackplane, IDisposable
         return new CacheInvalidation(parts[3], parts[4], (CacheInvalidationKind)kind, parts[5], timestamp);
     }
 
-    private async Task SubscribeAsync()
+    private bool IsLiveOn(ISubscriber subscriber)
     {
         try
         {
-            var multiplexer = await _connection().ConfigureAwait(false);
-            await multiplexer.GetSubscriber().SubscribeAsync(_channel, (_, message) => Dispatch(message)).ConfigureAwait(false);
+            return subscriber.IsConnected(_channel) && subscriber.SubscribedEndpoint(_channel) is not null;
         }
-#pragma warning disable CA1031 // A failed subscription is logged; revalidation bounds what this node misses.
-        catch (Exception ex)
-#pragma warning restore CA1031
+        catch (ObjectDisposedException)
         {
-            Log.SubscribeFailed(_logger, ex, _channel.ToString());
-            lock (_sync)
+            return false;
+        }
+    }
+
+    private async Task KeepSubscribedAsync(CancellationToken stopping)
+    {
+        var delay = FirstRetryDelay;
+        var attempt = 0;
+        long? unsubscribedSince = null;
+        var warned = false;
+        while (!stopping.IsCancellationRequested)
+        {
+            Exception? error = null;
+            try
             {
-                _subscribed = null; // the next Subscribe tries again
+                var multiplexer = await _connection.GetAsync(stopping).ConfigureAwait(false);
+                var subscriber = multiplexer.GetSubscriber();
+                if (!ReferenceEquals(Volatile.Read(ref _subscribedWith), subscriber))
+                {
+                    // StackExchange.Redis keeps the handler even when this call fails, and re-subscribes it after a
+                    // reconnect: subscribe once per connection (twice would deliver every message twice).
+                    Volatile.Write(ref _subscribedWith, subscriber);
+                    await RedisTasks.WaitAsync(subscriber.SubscribeAsync(_channel, _onMessage), stopping).ConfigureAwait(false);
+                }
+
+                if (IsLiveOn(subscriber))
+                {
+                    if (warned)
+                    {
+                        Log.Subscribed(_logger, _channelName);
+                    }
+
+                    (attempt, delay, unsubscribedSince, warned) = (0, FirstRetryDelay, null, false);
+                    await Task.Delay(HealthCheckInterval, _timeProvider, stopping).ConfigureAwait(false);
+                    continue;
+                }
+
+                if (attempt > 0 && attempt % 4 == 0 && multiplexer.IsConnected)
+                {
+                    // Connected but still not subscribed after a few checks: subscribe again (remove first, so the
+                    // handler is never registered twice).
+                    await RedisTasks.WaitAsync(subscriber.UnsubscribeAsync(_channel, _onMessage), stopping).ConfigureAwait(false);
+                    Volatile.Write(ref _subscribedWith, null);
+                }
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            {
+                return;
+            }
+#pragma warning disable CA1031 // Any failure is retried with backoff; revalidation bounds what this node misses meanwhile.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                error = ex;
+            }
+
+            attempt++;
+            unsubscribedSince ??= _timeProvider.GetTimestamp();
+            var elapsed = _timeProvider.GetElapsedTime(unsubscribedSince.Value);
+            if (!warned && elapsed >= SubscribeWarningDelay)
+            {
+                Log.SubscribeFailed(_logger, error, _channelName, elapsed);
+                warned = true;
+            }
+            else
+            {
+                Log.SubscribePending(_logger, error, _channelName, attempt);
+            }
+
+            try
+            {
+                await Task.Delay(delay, _timeProvider, stopping).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
+            delay = delay * 2 > LastRetryDelay ? LastRetryDelay : delay * 2;
+        }
+    }
+
+    private bool BeginDispose()
+    {
+        ISubscriber? subscriber;
+        lock (_sync)
+        {
+            if (_disposed)
+            {
+                return false;
+            }
+
+            _disposed = true;
+            _handlers = [];
+            subscriber = _subscribedWith;
+            _subscribedWith = null;
+        }
+
+        _stopping.Cancel();
+        _stopping.Dispose();
+        if (subscriber is not null)
+        {
+            try
+            {
+                subscriber.Unsubscribe(_channel, _onMessage, CommandFlags.FireAndForget);
+            }
+            catch (ObjectDisposedException)
+            {
+                // The shared connection was closed first (a container disposes in its own order): nothing to leave.
+            }
+            catch (RedisException)
+            {
+                // Redis is unreachable: the subscription ends with the connection anyway.
             }
         }
+
+        return true;
     }
 
     private void Dispatch(RedisValue message)
     {
         if (Decode(message) is not { } invalidation)
         {
-            Log.MessageUnreadable(_logger, _channel.ToString());
+            Log.MessageUnreadable(_logger, _channelName);
             return;
         }
 
@@ -158,7 +305,7 @@ public sealed partial class RedisCacheBackplane : ICacheBackplane, IDisposable
             catch (Exception ex)
 #pragma warning restore CA1031
             {
-                Log.HandlerFailed(_logger, ex, _channel.ToString());
+                Log.HandlerFailed(_logger, ex, _channelName);
             }
         }
     }
@@ -172,20 +319,5 @@ public sealed partial class RedisCacheBackplane : ICacheBackplane, IDisposable
                 owner._handlers = [.. owner._handlers.Where(h => h != handler)];
             }
         }
-    }
-
-    private static partial class Log
-    {
-        [LoggerMessage(EventId = 2500, EventName = "BackplaneSubscribeFailed", Level = LogLevel.Warning,
-            Message = "Could not subscribe to the Redis backplane channel {Channel}; L1 copies are revalidated on their interval meanwhile")]
-        public static partial void SubscribeFailed(ILogger logger, Exception exception, string channel);
-
-        [LoggerMessage(EventId = 2501, EventName = "BackplaneMessageUnreadable", Level = LogLevel.Warning,
-            Message = "An unreadable message arrived on the Redis backplane channel {Channel}; it was ignored")]
-        public static partial void MessageUnreadable(ILogger logger, string channel);
-
-        [LoggerMessage(EventId = 2502, EventName = "BackplaneHandlerFailed", Level = LogLevel.Warning,
-            Message = "A backplane handler threw on channel {Channel}")]
-        public static partial void HandlerFailed(ILogger logger, Exception exception, string channel);
     }
 }

@@ -51,13 +51,13 @@ redisServices.AddPerfKitCaching().AddRedis(o => o.Configuration = Environment.Ge
 await using (var redisProvider = redisServices.BuildServiceProvider())
 {
     Check(redisProvider.GetRequiredService<ICacheBackplane>() is PerfKit.Caching.Redis.RedisCacheBackplane, "PerfKit.Caching.Redis: backplane registered");
-    Check(redisProvider.GetRequiredService<Microsoft.Extensions.Caching.Distributed.IDistributedCache>().GetType().Name == "RedisCache", "PerfKit.Caching.Redis: L2 registered");
+    var store = redisProvider.GetRequiredService<PerfKit.Caching.Distributed.IDistributedCacheStore>();
+    Check(store is PerfKit.Caching.Redis.RedisDistributedCacheStore, "PerfKit.Caching.Redis: L2 store registered");
     if (Environment.GetEnvironmentVariable("PERFKIT_REDIS") is not null)
     {
-        var redisCache = redisProvider.GetRequiredService<IPerfKitCache>();
-        await redisCache.SetAsync("consumer-check", 7);
-        var raw = await redisProvider.GetRequiredService<Microsoft.Extensions.Caching.Distributed.IDistributedCache>().GetAsync("consumer-check");
-        Check(raw is { Length: > 0 }, "PerfKit.Caching.Redis: value written to Redis");
+        await store.SetAsync("consumer-check", new byte[] { 7 }, TimeSpan.FromMinutes(1), CancellationToken.None);
+        var raw = await store.GetAsync("consumer-check", CancellationToken.None);
+        Check(raw is [7], "PerfKit.Caching.Redis: value written to Redis and read back");
         Console.WriteLine("PerfKit.Caching.Redis OK (against " + Environment.GetEnvironmentVariable("PERFKIT_REDIS") + ")");
     }
 }

@@ -1,10 +1,11 @@
-using Microsoft.Extensions.Caching.Distributed;
-using Microsoft.Extensions.Caching.StackExchangeRedis;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using PerfKit.Caching;
+using PerfKit.Caching.Distributed;
 using PerfKit.Caching.Redis;
+using PerfKit.Caching.Redis.Internal;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -12,42 +13,54 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class PerfKitCachingRedisServiceCollectionExtensions
 {
     /// <summary>
-    /// Makes Redis the cache's L2 (replacing any other <see cref="IDistributedCache"/>) and, unless
-    /// <see cref="PerfKitRedisOptions.EnableBackplane"/> is false, its backplane, over one shared connection.
-    /// A missing <see cref="PerfKitRedisOptions.Configuration"/> fails at host start.
+    /// Makes Redis the cache's L2 (a <see cref="RedisDistributedCacheStore"/> registered as the
+    /// <see cref="IDistributedCacheStore"/>, replacing any other) and, unless <see cref="PerfKitRedisOptions.EnableBackplane"/>
+    /// is false, its backplane, over one shared <see cref="RedisConnection"/> that the container disposes (closing the
+    /// connection only if PerfKit opened it). Invalid options fail at host start, naming the option.
     /// </summary>
     /// <param name="builder">The builder from <c>AddPerfKitCaching</c>.</param>
     /// <param name="configure">Sets the options.</param>
     /// <returns>The builder.</returns>
     public static IPerfKitCachingBuilder AddRedis(this IPerfKitCachingBuilder builder, Action<PerfKitRedisOptions> configure)
     {
-        ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(configure);
+        AddRedisCore(builder).Configure(configure);
+        return builder;
+    }
+
+    /// <summary>As <see cref="AddRedis(IPerfKitCachingBuilder, Action{PerfKitRedisOptions})"/>, with the options bound from a configuration section.</summary>
+    /// <param name="builder">The builder from <c>AddPerfKitCaching</c>.</param>
+    /// <param name="configuration">The section, for example <c>configuration.GetSection("PerfKit:Redis")</c>.</param>
+    /// <returns>The builder.</returns>
+    public static IPerfKitCachingBuilder AddRedis(this IPerfKitCachingBuilder builder, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        AddRedisCore(builder).Bind(configuration);
+        return builder;
+    }
+
+    private static OptionsBuilder<PerfKitRedisOptions> AddRedisCore(IPerfKitCachingBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
         var services = builder.Services;
-        services.AddOptions<PerfKitRedisOptions>()
-            .Configure(configure)
-            .Validate(o => !string.IsNullOrWhiteSpace(o.Configuration) || o.ConnectionMultiplexerFactory is not null, "PerfKitRedisOptions.Configuration (or ConnectionMultiplexerFactory) is required: where is Redis?")
-            .ValidateOnStart();
-        services.TryAddSingleton(static sp => new RedisConnection(sp.GetRequiredService<IOptions<PerfKitRedisOptions>>().Value));
-        services.RemoveAll<IDistributedCache>();
-        services.AddSingleton<IDistributedCache>(static sp =>
-        {
-            var options = sp.GetRequiredService<IOptions<PerfKitRedisOptions>>().Value;
-            var connection = sp.GetRequiredService<RedisConnection>();
-            return new RedisCache(Options.Options.Create(new RedisCacheOptions
-            {
-                InstanceName = options.KeyPrefix,
-                ConnectionMultiplexerFactory = connection.GetAsync,
-            }));
-        });
+        var options = services.AddOptionsWithValidateOnStart<PerfKitRedisOptions>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PerfKitRedisOptions>, PerfKitRedisOptionsValidator>());
+        services.TryAddSingleton(static sp => new RedisConnection(
+            sp.GetRequiredService<IOptions<PerfKitRedisOptions>>().Value,
+            sp.GetService<ILoggerFactory>(),
+            sp.GetService<TimeProvider>()));
+        services.RemoveAll<IDistributedCacheStore>();
+        services.AddSingleton<IDistributedCacheStore>(static sp => new RedisDistributedCacheStore(
+            sp.GetRequiredService<RedisConnection>(),
+            sp.GetRequiredService<IOptions<PerfKitRedisOptions>>().Value));
         services.TryAddSingleton<ICacheBackplane>(static sp =>
         {
             var options = sp.GetRequiredService<IOptions<PerfKitRedisOptions>>().Value;
             return options.EnableBackplane
-                ? new RedisCacheBackplane(sp.GetRequiredService<RedisConnection>(), options.Channel, sp.GetService<ILoggerFactory>())
+                ? new RedisCacheBackplane(sp.GetRequiredService<RedisConnection>(), options.Channel, sp.GetService<ILoggerFactory>(), sp.GetService<TimeProvider>())
                 : NoBackplane.Instance;
         });
-        return builder;
+        return options;
     }
 
     private sealed class NoBackplane : ICacheBackplane
