@@ -65,6 +65,9 @@ public sealed class CacheEntryOptions
     /// <returns>The copy.</returns>
     public CacheEntryOptions Clone() => (CacheEntryOptions)MemberwiseClone();
 
+    /// <summary>Fresh and stale together, at most (jitter included).</summary>
+    internal TimeSpan Lifetime => Duration + Jitter + (FailSafeMaxStaleness ?? TimeSpan.Zero);
+
     internal void Validate(string paramName)
     {
         if (Duration <= TimeSpan.Zero)

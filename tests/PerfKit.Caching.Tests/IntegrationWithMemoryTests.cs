@@ -66,13 +66,13 @@ public sealed class IntegrationWithMemoryTests
     {
         var meters = new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<IMeterFactory>();
         using var requests = new MetricCollector<long>(meters, PerfKitCachingDiagnostics.MeterName, "perfkit.cache.requests");
-        using var cache = new PerfKitCache(new PerfKitCacheOptions { Name = "metered" }, timeProvider: new FakeTimeProvider(), meterFactory: meters);
+        using var cache = new PerfKitCache(new PerfKitCacheOptions { Name = "metered" }, new PerfKitCacheDependencies { TimeProvider = new FakeTimeProvider(), MeterFactory = meters });
 
         await cache.GetOrCreateAsync("k", (_, _) => ValueTask.FromResult(1), cancellationToken: Ct);
         await cache.GetOrCreateAsync("k", (_, _) => ValueTask.FromResult(1), cancellationToken: Ct);
 
         var measurements = requests.GetMeasurementSnapshot();
-        measurements.Should().Contain(m => (string?)m.Tags["level"] == "l1" && (string?)m.Tags["result"] == "hit" && (string?)m.Tags["cache"] == "metered");
+        measurements.Should().Contain(m => (string?)m.Tags["level"] == "l1" && (string?)m.Tags["result"] == "hit" && (string?)m.Tags[PerfKitCachingDiagnostics.Tags.Cache] == "metered");
         measurements.Should().Contain(m => (string?)m.Tags["level"] == "factory" && (string?)m.Tags["result"] == "miss");
     }
 }

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using PerfKit.Caching;
+using PerfKit.Caching.Distributed;
 using PerfKit.Caching.Internal;
 using PerfKit.Caching.Serialization;
 using PerfKit.Memory;
@@ -15,7 +16,8 @@ public static class PerfKitCachingServiceCollectionExtensions
 {
     /// <summary>
     /// Adds <see cref="IPerfKitCache"/> (a <see cref="PerfKitCache"/> singleton) with start-up validation of its options.
-    /// L2 is the registered <see cref="IDistributedCache"/>, if any; the serializer the registered
+    /// L2 is the registered <see cref="IDistributedCacheStore"/> (PerfKit.Caching.Redis registers one), else the registered
+    /// <see cref="IDistributedCache"/> through <see cref="DistributedCacheAdapter"/>, else none; the serializer the registered
     /// <see cref="ICacheSerializer"/>, else System.Text.Json. The cache is registered as an
     /// <see cref="IMemoryPressureResponder"/>, so <c>AddPerfKitMemory</c> shrinks it under pressure. Calling it twice is harmless.
     /// </summary>
@@ -37,12 +39,16 @@ public static class PerfKitCachingServiceCollectionExtensions
         {
             services.AddSingleton(static sp => new PerfKitCache(
                 sp.GetRequiredService<IOptions<PerfKitCacheOptions>>().Value,
-                sp.GetService<IDistributedCache>(),
-                sp.GetService<ICacheSerializer>(),
-                sp.GetService<TimeProvider>(),
-                sp.GetService<ILoggerFactory>(),
-                sp.GetService<IMeterFactory>(),
-                sp.GetService<ICacheBackplane>()));
+                new PerfKitCacheDependencies
+                {
+                    DistributedCache = sp.GetService<IDistributedCacheStore>()
+                        ?? (sp.GetService<IDistributedCache>() is { } distributed ? new DistributedCacheAdapter(distributed) : null),
+                    Serializer = sp.GetService<ICacheSerializer>(),
+                    TimeProvider = sp.GetService<TimeProvider>(),
+                    LoggerFactory = sp.GetService<ILoggerFactory>(),
+                    MeterFactory = sp.GetService<IMeterFactory>(),
+                    Backplane = sp.GetService<ICacheBackplane>(),
+                }));
             services.AddSingleton<IPerfKitCache>(static sp => sp.GetRequiredService<PerfKitCache>());
             services.AddSingleton<IMemoryPressureResponder>(static sp => sp.GetRequiredService<PerfKitCache>());
         }

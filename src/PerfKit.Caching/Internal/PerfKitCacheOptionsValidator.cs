@@ -27,11 +27,20 @@ internal sealed class PerfKitCacheOptionsValidator : IValidateOptions<PerfKitCac
             builder.AddError($"must be positive; it is {options.BackplaneRevalidationInterval}.", "PerfKitCacheOptions.BackplaneRevalidationInterval");
         }
 
+        if (options.MaximumEntryLifetime <= TimeSpan.Zero)
+        {
+            builder.AddError($"must be positive; it is {options.MaximumEntryLifetime}.", "PerfKitCacheOptions.MaximumEntryLifetime");
+        }
+
         if (options.DefaultEntryOptions is { } entry)
         {
             try
             {
                 entry.Validate("PerfKitCacheOptions.DefaultEntryOptions");
+                if (options.MaximumEntryLifetime > TimeSpan.Zero && entry.Lifetime > options.MaximumEntryLifetime)
+                {
+                    builder.AddError($"Duration plus FailSafeMaxStaleness ({entry.Lifetime}) exceeds PerfKitCacheOptions.MaximumEntryLifetime ({options.MaximumEntryLifetime}).", "PerfKitCacheOptions.DefaultEntryOptions");
+                }
             }
             catch (ArgumentOutOfRangeException ex)
             {

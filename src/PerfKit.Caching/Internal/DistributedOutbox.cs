@@ -1,0 +1,171 @@
+namespace PerfKit.Caching.Internal;
+
+/// <summary>
+/// L2 writes, removes and tag markers that failed, kept in order until L2 answers again. Bounded: past the capacity the
+/// oldest operation is dropped (the caller meters and logs it). One operation per key: a newer operation on a key
+/// replaces the queued one and moves to the back, so the replay never writes a key's older state after its newer one.
+/// </summary>
+internal sealed class DistributedOutbox(int capacity)
+{
+    private readonly Lock _sync = new();
+    private readonly LinkedList<DistributedOperation> _queue = new();
+    private readonly Dictionary<string, LinkedListNode<DistributedOperation>> _byId = new(StringComparer.Ordinal);
+    private int _count;
+
+    public int Count => Volatile.Read(ref _count);
+
+    public int Capacity => capacity;
+
+    /// <summary>Whether an operation on <paramref name="key"/> (a prefixed L2 key) waits: its L2 value must not be trusted.</summary>
+    public bool HasPendingKey(string key)
+    {
+        if (Volatile.Read(ref _count) == 0)
+        {
+            return false;
+        }
+
+        lock (_sync)
+        {
+            return _byId.ContainsKey(DistributedOperation.KeyId(key));
+        }
+    }
+
+    /// <summary>Queues an operation, replacing the queued one of the same key or tag.</summary>
+    /// <returns>The operation dropped to make room, if any.</returns>
+    public DistributedOperation? Enqueue(DistributedOperation operation)
+    {
+        lock (_sync)
+        {
+            if (_byId.Remove(operation.Id, out var old))
+            {
+                _queue.Remove(old);
+            }
+
+            _byId[operation.Id] = _queue.AddLast(operation);
+            DistributedOperation? dropped = null;
+            if (_queue.Count > capacity)
+            {
+                dropped = _queue.First!.Value;
+                _queue.RemoveFirst();
+                _byId.Remove(dropped.Id);
+            }
+
+            Volatile.Write(ref _count, _queue.Count);
+            return dropped;
+        }
+    }
+
+    /// <summary>The oldest operation, left in the queue until <see cref="Complete"/>.</summary>
+    public DistributedOperation? Peek()
+    {
+        if (Volatile.Read(ref _count) == 0)
+        {
+            return null;
+        }
+
+        lock (_sync)
+        {
+            return _queue.First?.Value;
+        }
+    }
+
+    /// <summary>Removes <paramref name="operation"/> if it is still the one queued for its key (a newer one may have replaced it).</summary>
+    public bool Complete(DistributedOperation operation)
+    {
+        lock (_sync)
+        {
+            if (_byId.TryGetValue(operation.Id, out var node) && ReferenceEquals(node.Value, operation))
+            {
+                _byId.Remove(operation.Id);
+                _queue.Remove(node);
+                Volatile.Write(ref _count, _queue.Count);
+                return true;
+            }
+
+            return false;
+        }
+    }
+
+    /// <summary>A direct write of a key succeeded: whatever was queued for it is older, and done with.</summary>
+    public void Supersede(string id)
+    {
+        if (Volatile.Read(ref _count) == 0)
+        {
+            return;
+        }
+
+        lock (_sync)
+        {
+            if (_byId.Remove(id, out var node))
+            {
+                _queue.Remove(node);
+                Volatile.Write(ref _count, _queue.Count);
+            }
+        }
+    }
+
+    /// <summary>Empties the queue.</summary>
+    /// <returns>What it held, oldest first.</returns>
+    public List<DistributedOperation> Drain()
+    {
+        lock (_sync)
+        {
+            var all = new List<DistributedOperation>(_queue);
+            _queue.Clear();
+            _byId.Clear();
+            Volatile.Write(ref _count, 0);
+            return all;
+        }
+    }
+}
+
+/// <summary>What an L2 operation does.</summary>
+internal enum DistributedOperationKind
+{
+    Set,
+    Remove,
+    Tag,
+}
+
+/// <summary>One queued L2 operation. Keys and tags are the prefixed names sent to the store.</summary>
+internal sealed class DistributedOperation
+{
+    private DistributedOperation(DistributedOperationKind kind, string name, byte[]? payload, long timeUtcMs)
+    {
+        Kind = kind;
+        Name = name;
+        Payload = payload;
+        TimeUtcMs = timeUtcMs;
+        Id = kind == DistributedOperationKind.Tag ? TagId(name) : KeyId(name);
+    }
+
+    public DistributedOperationKind Kind { get; }
+
+    /// <summary>The prefixed key, or the prefixed tag.</summary>
+    public string Name { get; }
+
+    public string Id { get; }
+
+    /// <summary>For a set: the payload.</summary>
+    public byte[]? Payload { get; }
+
+    /// <summary>For a set: when its L2 copy must be gone (UTC ms). For a tag marker: the invalidation time.</summary>
+    public long TimeUtcMs { get; }
+
+    public string OperationName => Kind switch
+    {
+        DistributedOperationKind.Set => "set",
+        DistributedOperationKind.Remove => "remove",
+        _ => "tag",
+    };
+
+    public static DistributedOperation Set(string key, byte[] payload, long expiresUtcMs) => new(DistributedOperationKind.Set, key, payload, expiresUtcMs);
+
+    public static DistributedOperation Remove(string key) => new(DistributedOperationKind.Remove, key, null, 0);
+
+    public static DistributedOperation Tag(string tag, long invalidatedAtUtcMs) => new(DistributedOperationKind.Tag, tag, null, invalidatedAtUtcMs);
+
+    public static string KeyId(string key) => "k:" + key;
+
+    public static string TagId(string tag) => "t:" + tag;
+}
