@@ -21,6 +21,7 @@ public sealed partial class PerfKitCache
     private readonly DistributedLog _l2Log;
     private readonly Lock _replaySync = new();
     private ITimer? _replayTimer;
+    private bool _replayArmed;
     private int _replaying;
 
     private enum L2Outcome
@@ -191,19 +192,29 @@ public sealed partial class PerfKitCache
         return await ExecuteAsync(DistributedOperation.Set(l2Key, payload, utcNow + ttlMs)).ConfigureAwait(false);
     }
 
-    /// <summary>Runs a write, remove or tag marker now; if L2 does not answer, queues it for replay.</summary>
+    /// <summary>
+    /// Runs a write, remove or tag marker now, bounded by the timeout; if L2 does not answer, queues it for replay.
+    /// While the breaker is open (L2 known to be away) it is queued at once: never skipped, but not made to wait a full
+    /// timeout per call either; the replay at the end of the break is its attempt.
+    /// </summary>
     /// <returns>True if L2 has it now.</returns>
     private async ValueTask<bool> ExecuteAsync(DistributedOperation operation)
     {
+        if (!_circuit.IsClosed)
+        {
+            Enqueue(operation);
+            return false;
+        }
+
         var outcome = await RunAsync(operation).ConfigureAwait(false);
         switch (outcome)
         {
             case L2Outcome.Ok:
-                _outbox.Supersede(operation.Id);
+                _outbox.Supersede(operation);
                 return true;
             case L2Outcome.KeyError:
                 // The store refuses this key (for example a payload over its size limit): retrying cannot help.
-                _outbox.Supersede(operation.Id);
+                _outbox.Supersede(operation);
                 _metrics.Add(_metrics.Instruments.OutboxDropped, "operation", operation.OperationName, "reason", "key");
                 return false;
             default:
@@ -262,18 +273,30 @@ public sealed partial class PerfKitCache
         ArmReplay();
     }
 
+    /// <summary>Schedules a replay one break from now, unless one is already scheduled (new writes must not keep pushing it back).</summary>
     private void ArmReplay()
     {
         lock (_replaySync)
         {
-            if (_disposed)
+            if (_disposed || _replayArmed)
             {
                 return;
             }
 
-            _replayTimer ??= _clock.TimeProvider.CreateTimer(static state => ((PerfKitCache)state!).StartReplay(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            _replayArmed = true;
+            _replayTimer ??= _clock.TimeProvider.CreateTimer(static state => ((PerfKitCache)state!).OnReplayTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
             _replayTimer.Change(_options.DistributedCacheBreakDuration > TimeSpan.Zero ? _options.DistributedCacheBreakDuration : _options.DistributedCacheTimeout, Timeout.InfiniteTimeSpan);
         }
+    }
+
+    private void OnReplayTimer()
+    {
+        lock (_replaySync)
+        {
+            _replayArmed = false;
+        }
+
+        StartReplay();
     }
 
     private void StartReplay()

@@ -25,6 +25,17 @@ internal static class CacheTestHelpers
         return new PerfKitCache(options, new PerfKitCacheDependencies { DistributedCache = store, TimeProvider = time, LoggerFactory = loggerFactory, MeterFactory = meterFactory, Backplane = backplane });
     }
 
+    /// <summary>Waits for work the cache hands to the thread pool (a replay, a continuation); bounded, and no fixed sleeps.</summary>
+    public static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (!condition())
+        {
+            DateTime.UtcNow.Should().BeBefore(deadline, "the condition should have been met");
+            await Task.Yield();
+        }
+    }
+
     public static MemoryDistributedCache NewDistributed(TimeProvider time) =>
         new(Options.Create(new MemoryDistributedCacheOptions { Clock = new TimeProviderClock(time) }));
 

@@ -30,14 +30,23 @@ internal sealed class DistributedOutbox(int capacity)
         }
     }
 
-    /// <summary>Queues an operation, replacing the queued one of the same key or tag.</summary>
+    /// <summary>
+    /// Queues an operation, replacing the queued one of the same key or tag, unless the queued one is newer (an
+    /// operation that failed late must not replace a later operation on the same key).
+    /// </summary>
     /// <returns>The operation dropped to make room, if any.</returns>
     public DistributedOperation? Enqueue(DistributedOperation operation)
     {
         lock (_sync)
         {
-            if (_byId.Remove(operation.Id, out var old))
+            if (_byId.TryGetValue(operation.Id, out var old))
             {
+                if (old.Value.Sequence > operation.Sequence)
+                {
+                    return null;
+                }
+
+                _byId.Remove(operation.Id);
                 _queue.Remove(old);
             }
 
@@ -86,8 +95,8 @@ internal sealed class DistributedOutbox(int capacity)
         }
     }
 
-    /// <summary>A direct write of a key succeeded: whatever was queued for it is older, and done with.</summary>
-    public void Supersede(string id)
+    /// <summary>A direct write of a key succeeded: whatever older operation was queued for it is done with.</summary>
+    public void Supersede(DistributedOperation operation)
     {
         if (Volatile.Read(ref _count) == 0)
         {
@@ -96,8 +105,9 @@ internal sealed class DistributedOutbox(int capacity)
 
         lock (_sync)
         {
-            if (_byId.Remove(id, out var node))
+            if (_byId.TryGetValue(operation.Id, out var node) && node.Value.Sequence < operation.Sequence)
             {
+                _byId.Remove(operation.Id);
                 _queue.Remove(node);
                 Volatile.Write(ref _count, _queue.Count);
             }
@@ -130,8 +140,11 @@ internal enum DistributedOperationKind
 /// <summary>One queued L2 operation. Keys and tags are the prefixed names sent to the store.</summary>
 internal sealed class DistributedOperation
 {
+    private static long s_sequence;
+
     private DistributedOperation(DistributedOperationKind kind, string name, byte[]? payload, long timeUtcMs)
     {
+        Sequence = Interlocked.Increment(ref s_sequence);
         Kind = kind;
         Name = name;
         Payload = payload;
@@ -140,6 +153,9 @@ internal sealed class DistributedOperation
     }
 
     public DistributedOperationKind Kind { get; }
+
+    /// <summary>Creation order: of two operations on one key, the later one wins.</summary>
+    public long Sequence { get; }
 
     /// <summary>The prefixed key, or the prefixed tag.</summary>
     public string Name { get; }
