@@ -225,6 +225,32 @@ public sealed class MemoryBudgetTests
     }
 
     [Fact]
+    public async Task AutomaticReclaim_Backoff_StopsAtTheMaximumReclaimInterval()
+    {
+        var probe = new FakeMemoryProbe(usage: 100 * MiB);
+        var time = new FakeTimeProvider();
+        var calls = new List<string>();
+        var options = Options();
+        options.AutomaticReclaim = true;
+        options.CompactAsLastResort = false;
+        options.MinimumReclaimInterval = TimeSpan.FromSeconds(1);
+        options.MaximumReclaimInterval = TimeSpan.FromSeconds(4);
+        using var budget = new MemoryBudget(options, time, probe, [new RecordingResponder("cache", 1, probe, 0, calls)]);
+        budget.Start();
+        probe.Usage = 900 * MiB;
+
+        for (var second = 0; second < 30; second++)
+        {
+            time.Advance(TimeSpan.FromSeconds(1));
+            await WaitForAutomaticReclaim(budget);
+        }
+
+        // Seconds 1, 3, 7, then every 4 s: 11, 15, 19, 23, 27.
+        calls.Should().HaveCount(8);
+        budget.AutomaticReclaimInterval.Should().Be(TimeSpan.FromSeconds(4));
+    }
+
+    [Fact]
     public async Task Stop_CancelsARunningAutomaticReclaim()
     {
         var probe = new FakeMemoryProbe(usage: 100 * MiB);
@@ -257,6 +283,14 @@ public sealed class MemoryBudgetTests
         var act = () => new MemoryBudget(new MemoryBudgetOptions { MinimumReclaimInterval = TimeSpan.FromMilliseconds(milliseconds) });
 
         act.Should().Throw<OptionsValidationException>().WithMessage("*MinimumReclaimInterval*");
+    }
+
+    [Fact]
+    public void Constructor_RejectsAMaximumReclaimIntervalBelowTheMinimum_NamingTheOption()
+    {
+        var act = () => new MemoryBudget(new MemoryBudgetOptions { MinimumReclaimInterval = TimeSpan.FromMinutes(5), MaximumReclaimInterval = TimeSpan.FromMinutes(1) });
+
+        act.Should().Throw<OptionsValidationException>().WithMessage("*MaximumReclaimInterval*at least MinimumReclaimInterval*");
     }
 
     [Fact]
