@@ -29,8 +29,10 @@ public sealed class SnapshotAndProbeTests
         var root = Directory.CreateTempSubdirectory();
         try
         {
-            File.WriteAllText(Path.Combine(root.FullName, "memory.max"), "1073741824\n");
-            File.WriteAllText(Path.Combine(root.FullName, "memory.current"), "52428800\n");
+            // A file-system root without /proc: the v2 files at the conventional mount are read.
+            var cgroupDirectory = Directory.CreateDirectory(Path.Combine(root.FullName, "sys", "fs", "cgroup")).FullName;
+            File.WriteAllText(Path.Combine(cgroupDirectory, "memory.max"), "1073741824\n");
+            File.WriteAllText(Path.Combine(cgroupDirectory, "memory.current"), "52428800\n");
             var cgroup = new CgroupMemory(root.FullName);
 
             if (OperatingSystem.IsLinux())
