@@ -205,6 +205,29 @@ public sealed class CacheDefectTests
         store.Calls.Should().Equal("get k", "get-tags a,b,c");
     }
 
+    [Fact]
+    public async Task BackplaneThatCannotPublish_IsNotCountedAsSent_AndAHangingOneIsBoundedByTheTimeout()
+    {
+        var time = new FakeTimeProvider();
+        using var meters = new MeterScope();
+        using var messages = meters.Collect(PerfKitCachingDiagnostics.Instruments.BackplaneMessages);
+        using var errors = meters.Collect(PerfKitCachingDiagnostics.Instruments.DistributedErrors);
+        var backplane = new StuckBackplane { Throw = true };
+        using var cache = NewCache(time, new TestStore(time), o => o.DistributedCacheTimeout = TimeSpan.FromSeconds(1), meterFactory: meters.Factory, backplane: backplane);
+
+        await cache.SetAsync("k", 1, cancellationToken: Ct);
+        backplane.Throw = false;
+        var hanging = cache.SetAsync("k", 2, cancellationToken: Ct).AsTask();
+        await WaitUntilAsync(() => backplane.Calls == 2);
+        hanging.IsCompleted.Should().BeFalse();
+        time.Advance(TimeSpan.FromSeconds(1));
+        await hanging.WaitAsync(TimeSpan.FromSeconds(30), Ct);
+
+        messages.GetMeasurementSnapshot().Where(m => (string?)m.Tags["direction"] == "sent").Should().BeEmpty();
+        errors.GetMeasurementSnapshot().Count(m => (string?)m.Tags["operation"] == "publish").Should().Be(2);
+        backplane.LastToken.IsCancellationRequested.Should().BeTrue("the publish is cancelled at the deadline, not only abandoned");
+    }
+
     private static WeakReference FillAndDispose(bool dispose)
     {
         var cache = new PerfKitCache(new PerfKitCacheOptions { Name = "leak" });
@@ -216,6 +239,37 @@ public sealed class CacheDefectTests
         }
 
         return new WeakReference(value);
+    }
+
+    /// <summary>A backplane that refuses (as one that is not connected must) or never answers.</summary>
+    private sealed class StuckBackplane : ICacheBackplane
+    {
+        public bool Throw { get; set; }
+
+        public int Calls;
+
+        public CancellationToken LastToken { get; private set; }
+
+        public async ValueTask PublishAsync(CacheInvalidation invalidation, CancellationToken cancellationToken)
+        {
+            Interlocked.Increment(ref Calls);
+            LastToken = cancellationToken;
+            if (Throw)
+            {
+                throw new InvalidOperationException("not connected");
+            }
+
+            await Task.Delay(System.Threading.Timeout.InfiniteTimeSpan, cancellationToken).ConfigureAwait(false);
+        }
+
+        public IDisposable Subscribe(Action<CacheInvalidation> handler) => new Nothing();
+
+        private sealed class Nothing : IDisposable
+        {
+            public void Dispose()
+            {
+            }
+        }
     }
 
     /// <summary>A clock with any counter frequency and start, for the overflow that FakeTimeProvider's ticks do not reach in the same way.</summary>

@@ -37,7 +37,13 @@ internal sealed class SieveStore
     {
         if (_map.TryGetValue(key, out entry!))
         {
-            entry.Visited = true;
+            // Written only when not yet set: a hot entry's cache line stays shared between cores instead of
+            // bouncing between them on every hit.
+            if (!entry.Visited)
+            {
+                entry.Visited = true;
+            }
+
             return true;
         }
 
