@@ -123,7 +123,9 @@ public sealed class ReviewDefectTests
         result.ToString().Should().Contain(first);
         report.ToMarkdown().Should().Contain(first);
         report.ToHtml().Should().Contain(first);
-        XDocument.Parse(report.ToJUnitXml()).Descendants("failure").Single().Attribute("message")!.Value.Should().Contain(first);
+        var junit = XDocument.Parse(report.ToJUnitXml());
+        junit.Descendants("failure").Single().Attribute("message")!.Value.Should().Contain(first);
+        junit.Root!.Element("testsuite")!.Element("system-out")!.Value.Should().Contain(first, "the suite's output carries the run summaries, whatever was checked");
         using var json = JsonDocument.Parse(report.ToJson());
         var failures = json.RootElement.GetProperty("runs")[0].GetProperty("failuresByReason");
         failures.EnumerateArray().Should().Contain(f => f.GetProperty("reason").GetString() == "InvalidOperationException"

@@ -277,7 +277,7 @@ public sealed class ReadinessReport
         return Encoding.UTF8.GetString(stream.ToArray());
     }
 
-    /// <summary>The report as JUnit XML (declared UTF-8; write it as UTF-8, as <see cref="WriteAsync"/> does): one test suite, one test case per check, a failure element for each failed check.</summary>
+    /// <summary>The report as JUnit XML (declared UTF-8; write it as UTF-8, as <see cref="WriteAsync"/> does): one test suite, one test case per check, a failure element for each failed check, and the runs' summaries as the suite's output.</summary>
     /// <returns>The XML text.</returns>
     public string ToJUnitXml()
     {
@@ -309,6 +309,12 @@ public sealed class ReadinessReport
                 }
 
                 xml.WriteEndElement();
+            }
+
+            if (_runs.Count > 0)
+            {
+                // The runs' summaries (percentiles, failures with their first messages), as CI test tabs show a suite's output.
+                xml.WriteElementString("system-out", string.Join(Environment.NewLine, _runs.Select(r => r.ToString())));
             }
 
             xml.WriteEndElement();
