@@ -20,7 +20,7 @@ internal sealed class SvgChart
     internal const double LegendCharWidth = 6.2;
 
     private const double Width = 680;
-    private const double Height = 296;
+    private const double Height = 280;
     private const double Left = 64;
     private const double Right = 16;
 
