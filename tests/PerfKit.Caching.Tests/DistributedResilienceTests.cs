@@ -80,11 +80,14 @@ public sealed class DistributedResilienceTests
         var time = new FakeTimeProvider();
         var store = new TestStore(time);
         using var writer = NewCache(time, store, Configure);
-        using var node = NewCache(time, store, Configure);
+
+        // No break: the read below goes to L2 (as the half-open probe), so only the outbox keeps "old" out.
+        using var node = NewCache(time, store, o => { Configure(o); o.DistributedCacheBreakDuration = TimeSpan.Zero; });
         await writer.SetAsync("k", "old", cancellationToken: Ct);
         store.Down = true;
         await node.RemoveAsync("k", Ct); // L2 still holds "old"
         store.Down = false;
+        node.PendingDistributedOperations.Should().Be(1);
 
         var value = await node.GetOrCreateAsync("k", (_, _) => ValueTask.FromResult("fresh"), cancellationToken: Ct);
 

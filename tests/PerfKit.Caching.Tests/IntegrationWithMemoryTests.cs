@@ -92,6 +92,6 @@ public sealed class IntegrationWithMemoryTests
 
         (await Task.WhenAll(callers)).Should().AllBeEquivalentTo(42);
         factoryCalls.Should().Be(1);
-        coalesced.GetMeasurementSnapshot().Should().OnlyContain(m => (string?)m.Tags["cache"] == "metered");
+        coalesced.GetMeasurementSnapshot().Should().OnlyContain(m => (string?)m.Tags[PerfKitCachingDiagnostics.Tags.Cache] == "metered");
     }
 }
