@@ -266,8 +266,11 @@ public sealed partial class PerfKitCache
         _metrics.Add(_metrics.Instruments.OutboxQueued, "operation", operation.OperationName);
         if (_outbox.Enqueue(operation) is { } dropped)
         {
-            _metrics.Add(_metrics.Instruments.OutboxDropped, "operation", dropped.OperationName, "reason", "full");
-            _l2Log.Dropped(dropped, $"the outbox is full (PerfKitCacheOptions.DistributedOutboxCapacity = {_outbox.Capacity})");
+            foreach (var one in dropped)
+            {
+                _metrics.Add(_metrics.Instruments.OutboxDropped, "operation", one.OperationName, "reason", "full");
+                _l2Log.Dropped(one, $"the outbox is full (PerfKitCacheOptions.DistributedOutboxCapacity = {_outbox.Capacity} operations, DistributedOutboxMaximumBytes = {_outbox.MaximumBytes})");
+            }
         }
 
         ArmReplay();
@@ -420,6 +423,8 @@ public sealed partial class PerfKitCache
             var error = task.IsFaulted ? task.Exception!.InnerException! : ex;
             if (error is DistributedCacheKeyException)
             {
+                // The store answered: it is reachable, whatever it thinks of this key (this also ends a half-open probe).
+                OnStoreSuccess();
                 _metrics.Add(_metrics.Instruments.DistributedErrors, "operation", operation, "kind", "key");
                 _l2Log.KeyError(error, operation);
                 return (L2Outcome.KeyError, default);

@@ -50,7 +50,7 @@ public sealed partial class PerfKitCache : IPerfKitCache, IMemoryPressureRespond
         _clock = new CacheClock(dependencies.TimeProvider ?? TimeProvider.System);
         _logger = (dependencies.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger("PerfKit.Caching.PerfKitCache");
         _circuit = new DistributedCircuit((long)options.DistributedCacheBreakDuration.TotalMilliseconds);
-        _outbox = new DistributedOutbox(options.DistributedOutboxCapacity);
+        _outbox = new DistributedOutbox(options.DistributedOutboxCapacity, options.DistributedOutboxMaximumBytes);
         _l2Log = new DistributedLog(_logger, options.Name, _clock.TimeProvider, options.DistributedCacheBreakDuration);
         var metrics = CacheMetrics.For(dependencies.MeterFactory);
         _metrics = new CacheMeter(metrics, options.Name);

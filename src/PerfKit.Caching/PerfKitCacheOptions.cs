@@ -11,6 +11,9 @@ public sealed class PerfKitCacheOptions
     /// <summary>Default of <see cref="DistributedOutboxCapacity"/>.</summary>
     public const int DefaultDistributedOutboxCapacity = 10_000;
 
+    /// <summary>Default of <see cref="DistributedOutboxMaximumBytes"/>: 64 MiB.</summary>
+    public const long DefaultDistributedOutboxMaximumBytes = 64L * 1024 * 1024;
+
     /// <summary>Default of <see cref="MaximumEntryLifetime"/>: one day.</summary>
     public static readonly TimeSpan DefaultMaximumEntryLifetime = TimeSpan.FromDays(1);
 
@@ -59,6 +62,13 @@ public sealed class PerfKitCacheOptions
     /// </summary>
     [Range(1, 10_000_000)]
     public int DistributedOutboxCapacity { get; set; } = DefaultDistributedOutboxCapacity;
+
+    /// <summary>
+    /// The most payload bytes the outbox holds (the queued writes' serialized values); past it the oldest operations are
+    /// dropped as for <see cref="DistributedOutboxCapacity"/>. Default 64 MiB.
+    /// </summary>
+    [Range(1L, long.MaxValue)]
+    public long DistributedOutboxMaximumBytes { get; set; } = DefaultDistributedOutboxMaximumBytes;
 
     /// <summary>
     /// The longest an entry may live, fresh and stale together (<see cref="CacheEntryOptions.Duration"/> plus

@@ -124,6 +124,42 @@ public sealed class DistributedResilienceTests
     }
 
     [Fact]
+    public async Task Outbox_IsBoundedInBytes_TooSoLargeValuesCannotFillMemory()
+    {
+        var time = new FakeTimeProvider();
+        var store = new TestStore(time) { Down = true };
+        using var meters = new MeterScope();
+        using var dropped = meters.Collect(PerfKitCachingDiagnostics.Instruments.OutboxDropped);
+        using var cache = NewCache(time, store, o => { Configure(o); o.DistributedOutboxMaximumBytes = 1024 * 1024; }, meterFactory: meters.Factory);
+
+        for (var i = 0; i < 10; i++)
+        {
+            await cache.SetAsync("big" + i, new string('x', 200_000), cancellationToken: Ct); // ~200 KB serialized each
+        }
+
+        cache.PendingDistributedOperations.Should().BeInRange(4, 5, "1 MiB holds five of them at most");
+        dropped.GetMeasurementSnapshot().Sum(m => m.Value).Should().Be(10 - cache.PendingDistributedOperations);
+    }
+
+    [Fact]
+    public async Task AKeyErrorOnTheHalfOpenProbe_ClosesTheBreaker()
+    {
+        var time = new FakeTimeProvider();
+        var store = new TestStore(time) { Down = true };
+        using var cache = NewCache(time, store, Configure);
+        await cache.GetOrCreateAsync("first", (_, _) => ValueTask.FromResult(0), cancellationToken: Ct);
+        store.Down = false;
+        store.BadKeys.Add("bad");
+        time.Advance(Break);
+
+        await cache.GetOrCreateAsync("bad", (_, _) => ValueTask.FromResult(1), cancellationToken: Ct); // the probe
+        store.Calls.Clear();
+        await cache.GetOrCreateAsync("next", (_, _) => ValueTask.FromResult(2), cancellationToken: Ct);
+
+        store.Count("get").Should().Be(1, "the store answered the probe, so reads go to L2 again");
+    }
+
+    [Fact]
     public async Task OneBadKey_IsAMissForThatKeyOnly_AndIsDeleted()
     {
         var time = new FakeTimeProvider();

@@ -1,20 +1,35 @@
 namespace PerfKit.Caching.Internal;
 
 /// <summary>
-/// L2 writes, removes and tag markers that failed, kept in order until L2 answers again. Bounded: past the capacity the
-/// oldest operation is dropped (the caller meters and logs it). One operation per key: a newer operation on a key
+/// L2 writes, removes and tag markers that failed, kept in order until L2 answers again. Bounded in operations and in
+/// payload bytes: past either bound the oldest operations are dropped (the caller meters and logs them). One operation per key: a newer operation on a key
 /// replaces the queued one and moves to the back, so the replay never writes a key's older state after its newer one.
 /// </summary>
-internal sealed class DistributedOutbox(int capacity)
+internal sealed class DistributedOutbox(int capacity, long maximumBytes)
 {
     private readonly Lock _sync = new();
     private readonly LinkedList<DistributedOperation> _queue = new();
     private readonly Dictionary<string, LinkedListNode<DistributedOperation>> _byId = new(StringComparer.Ordinal);
     private int _count;
+    private long _bytes;
 
     public int Count => Volatile.Read(ref _count);
 
     public int Capacity => capacity;
+
+    public long MaximumBytes => maximumBytes;
+
+    /// <summary>Payload bytes held (for tests and diagnostics).</summary>
+    public long Bytes
+    {
+        get
+        {
+            lock (_sync)
+            {
+                return _bytes;
+            }
+        }
+    }
 
     /// <summary>Whether an operation on <paramref name="key"/> (a prefixed L2 key) waits: its L2 value must not be trusted.</summary>
     public bool HasPendingKey(string key)
@@ -34,8 +49,8 @@ internal sealed class DistributedOutbox(int capacity)
     /// Queues an operation, replacing the queued one of the same key or tag, unless the queued one is newer (an
     /// operation that failed late must not replace a later operation on the same key).
     /// </summary>
-    /// <returns>The operation dropped to make room, if any.</returns>
-    public DistributedOperation? Enqueue(DistributedOperation operation)
+    /// <returns>The operations dropped to make room (oldest first; the new one itself if it alone is over the byte bound), or null.</returns>
+    public List<DistributedOperation>? Enqueue(DistributedOperation operation)
     {
         lock (_sync)
         {
@@ -46,17 +61,17 @@ internal sealed class DistributedOutbox(int capacity)
                     return null;
                 }
 
-                _byId.Remove(operation.Id);
-                _queue.Remove(old);
+                Unlink(old);
             }
 
             _byId[operation.Id] = _queue.AddLast(operation);
-            DistributedOperation? dropped = null;
-            if (_queue.Count > capacity)
+            _bytes += operation.Bytes;
+            List<DistributedOperation>? dropped = null;
+            while (_queue.Count > capacity || (_bytes > maximumBytes && _queue.Count > 0))
             {
-                dropped = _queue.First!.Value;
-                _queue.RemoveFirst();
-                _byId.Remove(dropped.Id);
+                var oldest = _queue.First!;
+                (dropped ??= []).Add(oldest.Value);
+                Unlink(oldest);
             }
 
             Volatile.Write(ref _count, _queue.Count);
@@ -85,8 +100,7 @@ internal sealed class DistributedOutbox(int capacity)
         {
             if (_byId.TryGetValue(operation.Id, out var node) && ReferenceEquals(node.Value, operation))
             {
-                _byId.Remove(operation.Id);
-                _queue.Remove(node);
+                Unlink(node);
                 Volatile.Write(ref _count, _queue.Count);
                 return true;
             }
@@ -107,8 +121,7 @@ internal sealed class DistributedOutbox(int capacity)
         {
             if (_byId.TryGetValue(operation.Id, out var node) && node.Value.Sequence < operation.Sequence)
             {
-                _byId.Remove(operation.Id);
-                _queue.Remove(node);
+                Unlink(node);
                 Volatile.Write(ref _count, _queue.Count);
             }
         }
@@ -123,9 +136,17 @@ internal sealed class DistributedOutbox(int capacity)
             var all = new List<DistributedOperation>(_queue);
             _queue.Clear();
             _byId.Clear();
+            _bytes = 0;
             Volatile.Write(ref _count, 0);
             return all;
         }
+    }
+
+    private void Unlink(LinkedListNode<DistributedOperation> node)
+    {
+        _byId.Remove(node.Value.Id);
+        _queue.Remove(node);
+        _bytes -= node.Value.Bytes;
     }
 }
 
@@ -164,6 +185,9 @@ internal sealed class DistributedOperation
 
     /// <summary>For a set: the payload.</summary>
     public byte[]? Payload { get; }
+
+    /// <summary>What it holds in memory, roughly: the payload and the name.</summary>
+    public long Bytes => (Payload?.Length ?? 0) + (2L * Name.Length) + 64;
 
     /// <summary>For a set: when its L2 copy must be gone (UTC ms). For a tag marker: the invalidation time.</summary>
     public long TimeUtcMs { get; }
