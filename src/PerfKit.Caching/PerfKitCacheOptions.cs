@@ -22,15 +22,12 @@ public sealed class PerfKitCacheOptions
     public string Name { get; set; } = "default";
 
     /// <summary>The most entries L1 holds; past it, SIEVE evicts. Default 100,000.</summary>
-    [Range(1L, long.MaxValue)]
     public long MaximumEntries { get; set; } = DefaultMaximumEntries;
 
     /// <summary>The most total <see cref="CacheEntryOptions.Size"/> L1 holds; <see langword="null"/> (the default): no weight bound.</summary>
-    [Range(1L, long.MaxValue)]
     public long? MaximumWeight { get; set; }
 
     /// <summary>The largest <see cref="CacheEntryOptions.Size"/> one entry may have; larger entries are refused with <see cref="CacheEntryTooLargeException"/>. Default: no limit.</summary>
-    [Range(1L, long.MaxValue)]
     public long MaximumEntrySize { get; set; } = long.MaxValue;
 
     /// <summary>Entry options used when a call passes none.</summary>
@@ -60,14 +57,12 @@ public sealed class PerfKitCacheOptions
     /// order once L2 answers again. Past it the oldest is dropped, metered (<c>perfkit.cache.l2.outbox.dropped</c>) and
     /// logged once per outage. Default 10,000.
     /// </summary>
-    [Range(1, 10_000_000)]
     public int DistributedOutboxCapacity { get; set; } = DefaultDistributedOutboxCapacity;
 
     /// <summary>
     /// The most payload bytes the outbox holds (the queued writes' serialized values); past it the oldest operations are
     /// dropped as for <see cref="DistributedOutboxCapacity"/>. Default 64 MiB.
     /// </summary>
-    [Range(1L, long.MaxValue)]
     public long DistributedOutboxMaximumBytes { get; set; } = DefaultDistributedOutboxMaximumBytes;
 
     /// <summary>
@@ -79,6 +74,5 @@ public sealed class PerfKitCacheOptions
     public TimeSpan MaximumEntryLifetime { get; set; } = DefaultMaximumEntryLifetime;
 
     /// <summary>The fraction of L1 entries dropped at <c>High</c> memory pressure (all at <c>Critical</c>). Default 0.5.</summary>
-    [Range(0.0, 1.0)]
     public double ShrinkFractionUnderPressure { get; set; } = 0.5;
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Caching.Distributed;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -27,7 +28,7 @@ public static class PerfKitCachingServiceCollectionExtensions
     public static IPerfKitCachingBuilder AddPerfKitCaching(this IServiceCollection services, Action<PerfKitCacheOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(services);
-        var options = services.AddOptions<PerfKitCacheOptions>().ValidateOnStart();
+        var options = services.AddOptionsWithValidateOnStart<PerfKitCacheOptions>();
         if (configure is not null)
         {
             options.Configure(configure);
@@ -54,6 +55,22 @@ public static class PerfKitCachingServiceCollectionExtensions
         }
 
         return new PerfKitCachingBuilder(services);
+    }
+
+    /// <summary>
+    /// As <see cref="AddPerfKitCaching(IServiceCollection, Action{PerfKitCacheOptions}?)"/>, with the options bound from a
+    /// configuration section (for example <c>builder.Configuration.GetSection("PerfKit:Caching")</c>); bad values fail at
+    /// host start naming the option. Calling it twice is harmless (both sections apply, the later one last).
+    /// </summary>
+    /// <param name="services">The services.</param>
+    /// <param name="configuration">The section holding <see cref="PerfKitCacheOptions"/>.</param>
+    /// <returns>A builder for further caching registrations.</returns>
+    public static IPerfKitCachingBuilder AddPerfKitCaching(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var builder = services.AddPerfKitCaching();
+        services.Configure<PerfKitCacheOptions>(configuration);
+        return builder;
     }
 
     private sealed class PerfKitCachingBuilder(IServiceCollection services) : IPerfKitCachingBuilder
