@@ -195,12 +195,15 @@ public sealed partial class PerfKitCache
     /// <summary>
     /// Runs a write, remove or tag marker now, bounded by the timeout; if L2 does not answer, queues it for replay.
     /// While the breaker is open (L2 known to be away) it is queued at once: never skipped, but not made to wait a full
-    /// timeout per call either; the replay at the end of the break is its attempt.
+    /// timeout per call either; the replay at the end of the break is its attempt. It is also queued while an older
+    /// operation on the same key or tag waits in the outbox, so that one replay loop keeps each key's order.
     /// </summary>
     /// <returns>True if L2 has it now.</returns>
     private async ValueTask<bool> ExecuteAsync(DistributedOperation operation)
     {
-        if (!_circuit.IsClosed)
+        // With an older operation on the same key still queued (or being replayed right now), this one must follow it
+        // through the outbox: sent directly, it could reach L2 before the replay sends the older one, which would win.
+        if (!_circuit.IsClosed || _outbox.HasPending(operation.Id))
         {
             Enqueue(operation);
             return false;

@@ -99,6 +99,17 @@ internal sealed class TestStore(TimeProvider time) : IDistributedCacheStore
     /// <summary>When hanging, ignore the token, as a client without cancellation does (only the cache's own deadline ends the wait).</summary>
     public bool IgnoreToken { get; set; }
 
+    /// <summary>Calls (such as <c>"remove k"</c>) that wait for <see cref="ReleaseHeld"/> before they take effect.</summary>
+    public ConcurrentDictionary<string, bool> Held { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Completes when a held call has arrived.</summary>
+    public Task<string> HeldArrived => _heldArrived.Task;
+
+    private TaskCompletionSource<string> _heldArrived = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private TaskCompletionSource _held = NewSignal();
+
+    public void ReleaseHeld() => Interlocked.Exchange(ref _held, NewSignal()).TrySetResult();
+
     /// <summary>Keys whose reads throw <see cref="DistributedCacheKeyException"/> (a wrong type, a payload too large).</summary>
     public HashSet<string> BadKeys { get; } = new(StringComparer.Ordinal);
 
@@ -176,6 +187,13 @@ internal sealed class TestStore(TimeProvider time) : IDistributedCacheStore
         if (Down)
         {
             throw new IOException("L2 is down (test outage)");
+        }
+
+        if (Held.ContainsKey(call))
+        {
+            var held = Volatile.Read(ref _held).Task;
+            Interlocked.Exchange(ref _heldArrived, new(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult(call);
+            await held.ConfigureAwait(false); // ignores the token: the server got the command, it applies it later
         }
 
         if (Hang)

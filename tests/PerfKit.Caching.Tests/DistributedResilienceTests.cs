@@ -96,6 +96,29 @@ public sealed class DistributedResilienceTests
     }
 
     [Fact]
+    public async Task ANewWrite_WhileAnOlderOneOnTheSameKeyIsBeingReplayed_IsNotOvertakenByIt()
+    {
+        var time = new FakeTimeProvider();
+        var store = new TestStore(time) { Down = true };
+        using var cache = NewCache(time, store, o => { Configure(o); o.DistributedCacheTimeout = TimeSpan.FromMinutes(1); });
+        await cache.RemoveAsync("other", Ct);
+        await cache.RemoveAsync("k", Ct); // both queued
+        store.Down = false;
+        store.Held["remove k"] = true; // the replay's remove reaches the server but takes effect late
+        var held = store.HeldArrived;
+        time.Advance(Break); // the replay: "remove other" succeeds (the breaker closes), then "remove k" is in flight
+        await held.WaitAsync(TimeSpan.FromSeconds(30), Ct);
+
+        await cache.SetAsync("k", "newest", cancellationToken: Ct);
+        store.ReleaseHeld();
+        await WaitUntilAsync(() => cache.PendingDistributedOperations == 0);
+
+        using var reader = NewCache(time, store, Configure);
+        (await reader.GetOrCreateAsync("k", (_, _) => ValueTask.FromResult("absent"), cancellationToken: Ct)).Should().Be("newest", "the newer write follows the older one through the outbox instead of racing it");
+        store.Calls.Where(c => c == "remove k" || c == "set k").Should().Equal("remove k", "set k");
+    }
+
+    [Fact]
     public async Task Outbox_IsBounded_DropsTheOldest_MetersEveryDrop_AndLogsOncePerOutage()
     {
         var time = new FakeTimeProvider();

@@ -32,7 +32,10 @@ internal sealed class DistributedOutbox(int capacity, long maximumBytes)
     }
 
     /// <summary>Whether an operation on <paramref name="key"/> (a prefixed L2 key) waits: its L2 value must not be trusted.</summary>
-    public bool HasPendingKey(string key)
+    public bool HasPendingKey(string key) => Volatile.Read(ref _count) != 0 && HasPending(DistributedOperation.KeyId(key));
+
+    /// <summary>Whether an operation with this id (<see cref="DistributedOperation.Id"/>) waits, or is being replayed.</summary>
+    public bool HasPending(string id)
     {
         if (Volatile.Read(ref _count) == 0)
         {
@@ -41,7 +44,7 @@ internal sealed class DistributedOutbox(int capacity, long maximumBytes)
 
         lock (_sync)
         {
-            return _byId.ContainsKey(DistributedOperation.KeyId(key));
+            return _byId.ContainsKey(id);
         }
     }
 
