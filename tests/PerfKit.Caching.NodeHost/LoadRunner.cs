@@ -39,6 +39,8 @@ internal sealed class LoadRunner
     private long _calls;
     private long _exceptions;
     private long _wrongValues;
+    private double _maxLagMs;
+    private double _maxLagAtMs;
 
     public LoadRunner(IPerfKitCache cache, string node, int keys)
     {
@@ -52,14 +54,14 @@ internal sealed class LoadRunner
 
     public long Exceptions => Interlocked.Read(ref _exceptions);
 
-    public void Start() => _tasks = [.. _workers.Select(w => Task.Run(() => RunAsync(w)))];
+    public void Start() => _tasks = [.. _workers.Select(w => Task.Run(() => RunAsync(w))), Task.Run(MeasureSchedulingLagAsync)];
 
     public async Task<JsonObject> StopAsync()
     {
         await _stop.CancelAsync();
         await Task.WhenAll(_tasks);
         var all = _workers.SelectMany(static w => w.Latencies).Order().ToArray();
-        var slowest = _workers.SelectMany(static w => w.Slowest).OrderByDescending(static s => s.Ms).Take(5);
+        var slowest = _workers.SelectMany(static w => w.Slowest).OrderByDescending(static s => s.Ms).Take(8);
         var writes = new JsonObject();
         foreach (var (key, value) in _workers.SelectMany(static w => w.LastWrite).OrderBy(static p => p.Key, StringComparer.Ordinal))
         {
@@ -76,6 +78,8 @@ internal sealed class LoadRunner
             ["maxMs"] = all.Length == 0 ? 0 : all[^1],
             ["p99Ms"] = all.Length == 0 ? 0 : all[(int)Math.Min(all.Length - 1, Math.Ceiling(all.Length * 0.99) - 1)],
             ["p50Ms"] = all.Length == 0 ? 0 : all[all.Length / 2],
+            ["schedulingLagMaxMs"] = _maxLagMs,
+            ["schedulingLagAt"] = $"+{_maxLagAtMs:F0} ms",
             ["slowest"] = new JsonArray([.. slowest.Select(static s => (JsonNode)$"{s.Operation} {s.Ms:F1} ms at +{s.AtMs:F0} ms")]),
             ["writes"] = writes,
         };
@@ -128,6 +132,25 @@ internal sealed class LoadRunner
             worker.Record(operation, ms, Stopwatch.GetElapsedTime(_started, start).TotalMilliseconds);
             Interlocked.Increment(ref _calls);
             await Task.Delay(Pause);
+        }
+    }
+
+    /// <summary>
+    /// How late a 10 ms timer's continuation runs: when a call is slow, this tells the process's own scheduling delay
+    /// (thread-pool starvation, GC, a starved CPU) apart from time spent waiting on L2.
+    /// </summary>
+    private async Task MeasureSchedulingLagAsync()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            var start = Stopwatch.GetTimestamp();
+            await Task.Delay(10);
+            var lag = Stopwatch.GetElapsedTime(start).TotalMilliseconds - 10;
+            if (lag > _maxLagMs)
+            {
+                _maxLagMs = lag;
+                _maxLagAtMs = Stopwatch.GetElapsedTime(_started, start).TotalMilliseconds;
+            }
         }
     }
 
