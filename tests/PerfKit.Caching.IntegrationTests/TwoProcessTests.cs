@@ -27,10 +27,12 @@ public sealed class TwoProcessTests(RedisServer redis) : IAsyncDisposable
 
     /// <summary>
     /// What a call may take beyond <see cref="L2Timeout"/>: the timeout fires on a timer, then the continuation needs a
-    /// thread-pool thread in a process whose 4 load workers, another node, redis-server and the test share 2 cores.
-    /// 500 ms covers that scheduling noise and GC pauses, and still fails a call that waited two timeouts in a row.
+    /// thread-pool thread in a process whose 4 load workers share 2 cores with another node, redis-server, the test and
+    /// other work on the machine. Measured: the slowest calls end 1–5 ms after the timeout, and neither process sees a
+    /// timer fire more than 50 ms late (both report it: see SchedulingLag and the nodes' "scheduling lags"). 400 ms is
+    /// generous for that noise, and still fails a call that waited out two timeouts in a row.
     /// </summary>
-    private static readonly TimeSpan LatencySlack = TimeSpan.FromMilliseconds(500);
+    private static readonly TimeSpan LatencySlack = TimeSpan.FromMilliseconds(400);
 
     /// <summary>How long each reply to a simple command may take (generous: it includes an L2 call and a loaded machine).</summary>
     private static readonly TimeSpan ReplyTimeout = TimeSpan.FromSeconds(10);
@@ -93,6 +95,9 @@ public sealed class TwoProcessTests(RedisServer redis) : IAsyncDisposable
         // Both nodes are under way (well past start-up and JIT) before the server dies.
         await WaitForAsync(nodes, s => Long(s, "loadCalls") >= 300, TimeSpan.FromSeconds(30), "both nodes have made 300 calls");
 
+        await using var testLag = new SchedulingLag();
+        var beforeKill = await WaitForAsync(nodes, static _ => true, ReplyTimeout, "stats");
+        var killedAt = testLag.NowMs;
         var outage = Stopwatch.StartNew();
         _redisStopped = true;
         await redis.StopAsync();
@@ -109,6 +114,7 @@ public sealed class TwoProcessTests(RedisServer redis) : IAsyncDisposable
         await redis.StartAsync();
         _redisStopped = false;
         var down = outage.Elapsed;
+        var afterRestart = await WaitForAsync(nodes, static _ => true, ReplyTimeout, "stats");
 
         // Recovery: the connection comes back by itself (the client's reconnect backoff), and the outbox is replayed.
         var atRecovery = await WaitForAsync(nodes, s => Long(s, "replayed") > 0, TimeSpan.FromSeconds(60), "both nodes have replayed queued writes");
@@ -126,6 +132,7 @@ public sealed class TwoProcessTests(RedisServer redis) : IAsyncDisposable
         var raw = await RawAsync();
         var report = new StringBuilder();
         report.AppendLine(CultureInfo.InvariantCulture, $"outbox capacity {outboxCapacity}; Redis down {Ms(down)}, both nodes replaying {Ms(recovered)} after the kill; L2 timeout {Ms(L2Timeout)}, latency bound {Ms(L2Timeout + LatencySlack)}");
+        report.AppendLine(CultureInfo.InvariantCulture, $"the test process's own scheduling lags over 50 ms (kill at +{killedAt:F0} ms): [{string.Join("; ", testLag.Worst(5))}]");
         var checks = new List<(string Node, JsonObject Load, JsonObject Stats, int Mismatches, List<string> Samples, long DroppedWrites)>();
         for (var i = 0; i < nodes.Length; i++)
         {
@@ -136,7 +143,8 @@ public sealed class TwoProcessTests(RedisServer redis) : IAsyncDisposable
                 $"node {nodes[i].Name}: calls {results[i]["calls"]}, exceptions {results[i]["exceptions"]}, wrong values {results[i]["wrongValues"]}, max {results[i]["maxMs"]:F1} ms, p99 {results[i]["p99Ms"]:F2} ms, slowest [{string.Join("; ", results[i]["slowest"]!.AsArray())}]; " +
                 $"outbox queued {final[i]["queued"]}, replayed {final[i]["replayed"]}, dropped {final[i]["dropped"]} (writes and removes {droppedWrites}); keys written {results[i]["writes"]!.AsObject().Count}, not as last written in Redis {mismatches}; " +
                 $"L2 errors {final[i]["l2Errors"]}, warnings logged {final[i]["warnings"]}, unobserved task exceptions {results[i]["unobserved"]}, " +
-                $"worst scheduling lag {results[i]["schedulingLagMaxMs"]:F1} ms at {results[i]["schedulingLagAt"]}; metrics {final[i]["metrics"]!.ToJsonString()}");
+                $"killed after t={beforeKill[i]["t"]:F0}, restarted before t={afterRestart[i]["t"]:F0} (node time, ms), scheduling lags over 50 ms {results[i]["schedulingLags"]!.ToJsonString()}; " +
+                $"metrics {final[i]["metrics"]!.ToJsonString()}{Environment.NewLine}node {nodes[i].Name} log:{Environment.NewLine}{nodes[i].StandardErrorTail()}");
         }
 
         Log(report.ToString());
@@ -144,8 +152,14 @@ public sealed class TwoProcessTests(RedisServer redis) : IAsyncDisposable
         {
             var node = nodes.First(n => n.Name == name);
             Long(load, "exceptions").Should().Be(0, $"no exception reaches a caller of node {name}: {load["exceptionSamples"]!.ToJsonString()}");
-            Long(load, "wrongValues").Should().Be(0, $"node {name} reads its own writes and the factories' values: {load["wrongValueSamples"]!.ToJsonString()}");
+            if (droppedWrites == 0)
+            {
+                // (A dropped remove leaves the old value in L2, and this node reads it back: counted, so allowed.)
+                Long(load, "wrongValues").Should().Be(0, $"node {name} reads its own writes and the factories' values: {load["wrongValueSamples"]!.ToJsonString()}");
+            }
+
             load["maxMs"]!.GetValue<double>().Should().BeLessThanOrEqualTo((L2Timeout + LatencySlack).TotalMilliseconds, $"no call of node {name} waits on L2 much longer than the L2 timeout (slowest: {load["slowest"]!.ToJsonString()})");
+            load["p99Ms"]!.GetValue<double>().Should().BeLessThanOrEqualTo(L2Timeout.TotalMilliseconds, $"the outage p99 of node {name} stays within the L2 timeout (issue 9's target): an outage costs one timeout per break, not one per call");
             Long(stats, "queued").Should().BePositive($"node {name} wrote during the outage (else this test proves nothing)");
             mismatches.Should().BeLessThanOrEqualTo((int)Math.Min(int.MaxValue, droppedWrites), $"every key of node {name} holds its last write in Redis unless a write was counted as dropped: {string.Join("; ", samples)}{Environment.NewLine}{node.StandardErrorTail()}");
             if (outboxCapacity == PerfKitCacheOptions.DefaultDistributedOutboxCapacity)

@@ -34,13 +34,11 @@ internal sealed class LoadRunner
     private readonly ConcurrentQueue<string> _exceptionSamples = new();
     private readonly ConcurrentQueue<string> _wrongValueSamples = new();
     private readonly Worker[] _workers;
-    private readonly long _started = Stopwatch.GetTimestamp();
     private Task[] _tasks = [];
     private long _calls;
     private long _exceptions;
     private long _wrongValues;
-    private double _maxLagMs;
-    private double _maxLagAtMs;
+    private readonly List<(double Ms, double AtMs, string State)> _lags = [];
 
     public LoadRunner(IPerfKitCache cache, string node, int keys)
     {
@@ -78,9 +76,9 @@ internal sealed class LoadRunner
             ["maxMs"] = all.Length == 0 ? 0 : all[^1],
             ["p99Ms"] = all.Length == 0 ? 0 : all[(int)Math.Min(all.Length - 1, Math.Ceiling(all.Length * 0.99) - 1)],
             ["p50Ms"] = all.Length == 0 ? 0 : all[all.Length / 2],
-            ["schedulingLagMaxMs"] = _maxLagMs,
-            ["schedulingLagAt"] = $"+{_maxLagAtMs:F0} ms",
-            ["slowest"] = new JsonArray([.. slowest.Select(static s => (JsonNode)$"{s.Operation} {s.Ms:F1} ms at +{s.AtMs:F0} ms")]),
+            ["schedulingLagMaxMs"] = _lags.Count == 0 ? 0 : _lags.Max(static l => l.Ms),
+            ["schedulingLags"] = new JsonArray([.. _lags.OrderByDescending(static l => l.Ms).Take(5).Select(static l => (JsonNode)$"{l.Ms:F0} ms at t={l.AtMs:F0} ({l.State})")]),
+            ["slowest"] = new JsonArray([.. slowest.Select(static s => (JsonNode)$"{s.Operation} {s.Ms:F0} ms at t={s.AtMs:F0}")]),
             ["writes"] = writes,
         };
     }
@@ -129,7 +127,7 @@ internal sealed class LoadRunner
             }
 
             var ms = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
-            worker.Record(operation, ms, Stopwatch.GetElapsedTime(_started, start).TotalMilliseconds);
+            worker.Record(operation, ms, NodeClock.At(start));
             Interlocked.Increment(ref _calls);
             await Task.Delay(Pause);
         }
@@ -144,12 +142,15 @@ internal sealed class LoadRunner
         while (!_stop.IsCancellationRequested)
         {
             var start = Stopwatch.GetTimestamp();
+            var threads = ThreadPool.ThreadCount;
+            var pause = GC.GetTotalPauseDuration();
             await Task.Delay(10);
             var lag = Stopwatch.GetElapsedTime(start).TotalMilliseconds - 10;
-            if (lag > _maxLagMs)
+            if (lag > 50)
             {
-                _maxLagMs = lag;
-                _maxLagAtMs = Stopwatch.GetElapsedTime(_started, start).TotalMilliseconds;
+                // What the process did meanwhile: GC pauses, and thread-pool threads added (the pool injects threads
+                // slowly when its threads are blocked), with the work items still queued.
+                _lags.Add((lag, NodeClock.At(start), $"GC paused {(GC.GetTotalPauseDuration() - pause).TotalMilliseconds:F0} ms, pool threads {threads}->{ThreadPool.ThreadCount}, queued {ThreadPool.PendingWorkItemCount}"));
             }
         }
     }

@@ -97,6 +97,7 @@ internal sealed class NodeCommands(PerfKitCache cache, string node, CacheMetrics
         return new JsonObject
         {
             ["ok"] = true,
+            ["t"] = NodeClock.NowMs,
             ["pending"] = cache.PendingDistributedOperations,
             ["pendingGauge"] = metrics.Gauge(PerfKitCachingDiagnostics.Instruments.OutboxPending),
             ["queued"] = metrics.Total(PerfKitCachingDiagnostics.Instruments.OutboxQueued),

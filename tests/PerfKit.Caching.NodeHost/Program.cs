@@ -45,7 +45,8 @@ var stdout = new StreamWriter(Console.OpenStandardOutput(), new UTF8Encoding(fal
 var commands = new NodeCommands(cache, settings.Node, metrics, logs, () => Interlocked.Read(ref unobserved));
 await stdout.WriteLineAsync(new JsonObject { ["ok"] = true, ["ready"] = true, ["pid"] = Environment.ProcessId }.ToJsonString());
 
-while (await Console.In.ReadLineAsync() is { } line)
+var input = StandardInputLines.Start();
+while (await input.WaitToReadAsync() && input.TryRead(out var line))
 {
     if (line.Trim() == "quit")
     {

@@ -22,7 +22,8 @@ internal sealed class StandardErrorLoggerProvider : ILoggerProvider
     private void Write(LogLevel level, string category, string message, Exception? exception)
     {
         Interlocked.Increment(ref _counts[(int)level]);
-        var line = exception is null ? $"{level} {category}: {message}" : $"{level} {category}: {message} [{exception.GetType().Name}: {exception.Message}]";
+        var at = $"t={NodeClock.NowMs:F0}";
+        var line = exception is null ? $"{at} {level} {category}: {message}" : $"{at} {level} {category}: {message} [{exception.GetType().Name}: {exception.Message}]";
         lock (_sync)
         {
             Console.Error.WriteLine(line.ReplaceLineEndings(" "));
