@@ -61,9 +61,9 @@ internal sealed class LoadRunner
         var all = _workers.SelectMany(static w => w.Latencies).Order().ToArray();
         var slowest = _workers.SelectMany(static w => w.Slowest).OrderByDescending(static s => s.Ms).Take(8);
         var writes = new JsonObject();
-        foreach (var (key, value) in _workers.SelectMany(static w => w.LastWrite).OrderBy(static p => p.Key, StringComparer.Ordinal))
+        foreach (var (key, write) in _workers.SelectMany(static w => w.LastWrite).OrderBy(static p => p.Key, StringComparer.Ordinal))
         {
-            writes[key] = value;
+            writes[key] = new JsonObject { ["value"] = write.Value, ["t"] = write.AtMs };
         }
 
         return new JsonObject
@@ -103,15 +103,15 @@ internal sealed class LoadRunner
                         break;
                     case "get":
                         // Read-your-writes: only this worker writes the key, so this node must return its last write.
-                        Check(await _cache.GetOrCreateAsync(key, AbsentFactory), worker.LastWrite.GetValueOrDefault(key));
+                        Check(await _cache.GetOrCreateAsync(key, AbsentFactory), worker.LastWrite.GetValueOrDefault(key).Value);
                         break;
                     case "set":
                         var value = $"{_node}:{key}:{++worker.Sequence}";
-                        worker.LastWrite[key] = value; // before the call: a write that threw is still the one L2 should end with
+                        worker.LastWrite[key] = (value, NodeClock.At(start)); // before the call: a write that threw is still the one L2 should end with
                         await _cache.SetAsync(key, value);
                         break;
                     default:
-                        worker.LastWrite[key] = null;
+                        worker.LastWrite[key] = (null, NodeClock.At(start));
                         await _cache.RemoveAsync(key);
                         break;
                 }
@@ -172,7 +172,8 @@ internal sealed class LoadRunner
 
         public long Sequence { get; set; }
 
-        public Dictionary<string, string?> LastWrite { get; } = new(StringComparer.Ordinal);
+        /// <summary>Each key's last write (null: removed) and when it started, in node time.</summary>
+        public Dictionary<string, (string? Value, double AtMs)> LastWrite { get; } = new(StringComparer.Ordinal);
 
         public List<double> Latencies { get; } = [];
 
