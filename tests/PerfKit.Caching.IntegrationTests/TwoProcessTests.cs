@@ -184,6 +184,57 @@ public sealed class TwoProcessTests(RedisServer redis) : IAsyncDisposable
         }
     }
 
+    [Fact]
+    public async Task RedisDownWhenTheNodesStart_CallersSeeNoExceptionAndNoWaitPastTheTimeout_AndOnceItIsUpWritesAndInvalidationsFlow()
+    {
+        SkipWithoutRedis();
+        Assert.SkipUnless(redis.CanRestart, "The tests use an external Redis (PERFKIT_REDIS) that they cannot stop and start.");
+        _redisStopped = true;
+        await redis.StopAsync();
+        var (a, b) = await StartNodesAsync(PerfKitCacheOptions.DefaultDistributedOutboxCapacity, redisIsUp: false);
+        NodeProcess[] nodes = [a, b];
+        foreach (var node in nodes)
+        {
+            await node.SendAsync("load-start 200", ReplyTimeout);
+        }
+
+        await WaitForAsync(nodes, s => Long(s, "loadCalls") >= 300 && Long(s, "queued") > 0, TimeSpan.FromSeconds(30), "both nodes have made 300 calls and queued writes with Redis down");
+        await redis.StartAsync();
+        _redisStopped = false;
+        await WaitForAsync(nodes, s => Long(s, "replayed") > 0, TimeSpan.FromSeconds(60), "both nodes have replayed queued writes");
+
+        var results = new List<JsonObject>();
+        foreach (var node in nodes)
+        {
+            results.Add(await node.SendAsync("load-stop", TimeSpan.FromSeconds(60)));
+        }
+
+        var final = await WaitForAsync(nodes, s => Long(s, "pending") == 0, TimeSpan.FromSeconds(30), "both outboxes are empty");
+        var raw = await RawAsync();
+        var report = new StringBuilder();
+        for (var i = 0; i < nodes.Length; i++)
+        {
+            var (mismatches, samples) = await CompareWithRedisAsync(raw, [.. results[i]["writes"]!.AsObject()]);
+            report.AppendLine(CultureInfo.InvariantCulture,
+                $"node {nodes[i].Name}: calls {results[i]["calls"]}, exceptions {results[i]["exceptions"]}, max {results[i]["maxMs"]:F1} ms, p99 {results[i]["p99Ms"]:F2} ms, slowest [{string.Join("; ", results[i]["slowest"]!.AsArray())}]; " +
+                $"outbox queued {final[i]["queued"]}, replayed {final[i]["replayed"]}, dropped {final[i]["dropped"]}; keys not as last written in Redis {mismatches} [{string.Join("; ", samples)}]; warnings logged {final[i]["warnings"]}, unobserved {results[i]["unobserved"]}");
+            Long(results[i], "exceptions").Should().Be(0, $"no exception reaches a caller of node {nodes[i].Name}: {results[i]["exceptionSamples"]!.ToJsonString()}");
+            results[i]["maxMs"]!.GetValue<double>().Should().BeLessThanOrEqualTo((L2Timeout + LatencySlack).TotalMilliseconds, $"no call of node {nodes[i].Name} waits on a Redis that is down at start much longer than the L2 timeout (issue 9, item 3: 5-10 s)");
+            Long(final[i], "dropped").Should().Be(0);
+            mismatches.Should().Be(0, "every key holds its last write in Redis once Redis is up (none was dropped)");
+        }
+
+        Log(report.ToString());
+
+        // The backplane joins by itself once Redis is up: an invalidation from A reaches B again.
+        await WaitForSubscribersAsync();
+        await a.SendAsync("set after-start 1", ReplyTimeout);
+        (await Get(b, "after-start")).Should().Be("1");
+        await a.SendAsync("set after-start 2", ReplyTimeout);
+        var delay = await SeenAsync(b, "after-start", "2");
+        Log($"after Redis came up, A's set seen by B after {Ms(delay)}");
+    }
+
     public async ValueTask DisposeAsync()
     {
         // The nodes are this test's children: they go, whatever happened.
@@ -260,7 +311,7 @@ public sealed class TwoProcessTests(RedisServer redis) : IAsyncDisposable
         }
     }
 
-    private async Task<(NodeProcess A, NodeProcess B)> StartNodesAsync(int outboxCapacity)
+    private async Task<(NodeProcess A, NodeProcess B)> StartNodesAsync(int outboxCapacity, bool redisIsUp = true)
     {
         string[] arguments =
         [
@@ -276,7 +327,17 @@ public sealed class TwoProcessTests(RedisServer redis) : IAsyncDisposable
         _nodes.Add(await NodeProcess.StartAsync("A", arguments, StartTimeout));
         _nodes.Add(await NodeProcess.StartAsync("B", arguments, StartTimeout));
 
-        // Both subscriptions live before anything is published, so the test does not race the nodes' start-up.
+        if (redisIsUp)
+        {
+            // Both subscriptions live before anything is published, so the test does not race the nodes' start-up.
+            await WaitForSubscribersAsync();
+        }
+
+        return (_nodes[0], _nodes[1]);
+    }
+
+    private async Task WaitForSubscribersAsync()
+    {
         var raw = await RawAsync();
         var watch = Stopwatch.StartNew();
         while (await SubscribersAsync(raw) < 2)
@@ -284,8 +345,6 @@ public sealed class TwoProcessTests(RedisServer redis) : IAsyncDisposable
             watch.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(30), "both nodes subscribe to the backplane channel");
             await Task.Delay(20, TestContext.Current.CancellationToken);
         }
-
-        return (_nodes[0], _nodes[1]);
     }
 
     private async Task<long> SubscribersAsync(IConnectionMultiplexer raw)
