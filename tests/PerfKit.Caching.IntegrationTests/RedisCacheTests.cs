@@ -2,6 +2,7 @@ using Microsoft.Extensions.Caching.StackExchangeRedis;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using PerfKit.Caching.Distributed;
 using PerfKit.Caching.Redis;
 using StackExchange.Redis;
 
@@ -149,8 +150,7 @@ public sealed class RedisCacheTests(RedisServer redis) : IAsyncDisposable
         var backplane = new RedisCacheBackplane(multiplexer, _prefix + "channel");
         var cache = new PerfKitCache(
             new PerfKitCacheOptions { DistributedCacheBreakDuration = breakDuration ?? TimeSpan.FromSeconds(5), DistributedCacheTimeout = TimeSpan.FromSeconds(2) },
-            l2,
-            backplane: backplane);
+            new PerfKitCacheDependencies { DistributedCache = new DistributedCacheAdapter(l2), Backplane = backplane });
         _resources.Add(new Disposer(() =>
         {
             cache.Dispose();
