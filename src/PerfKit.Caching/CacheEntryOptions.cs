@@ -65,46 +65,60 @@ public sealed class CacheEntryOptions
     /// <returns>The copy.</returns>
     public CacheEntryOptions Clone() => (CacheEntryOptions)MemberwiseClone();
 
+    /// <summary>Fresh and stale together, at most (jitter included).</summary>
+    internal TimeSpan Lifetime => Duration + Jitter + (FailSafeMaxStaleness ?? TimeSpan.Zero);
+
     internal void Validate(string paramName)
+    {
+        var errors = new List<string>();
+        CollectErrors(errors);
+        if (errors.Count > 0)
+        {
+            throw new ArgumentOutOfRangeException(paramName, string.Join(" ", errors));
+        }
+    }
+
+    /// <summary>Adds a message for every rule this instance breaks (all of them, not only the first).</summary>
+    internal void CollectErrors(List<string> errors)
     {
         if (Duration <= TimeSpan.Zero)
         {
-            throw new ArgumentOutOfRangeException(paramName, Duration, "CacheEntryOptions.Duration must be positive.");
+            errors.Add($"CacheEntryOptions.Duration must be positive; it is {Duration}.");
         }
 
         if (Jitter < TimeSpan.Zero)
         {
-            throw new ArgumentOutOfRangeException(paramName, Jitter, "CacheEntryOptions.Jitter must not be negative.");
+            errors.Add($"CacheEntryOptions.Jitter must not be negative; it is {Jitter}.");
         }
 
         if (FailSafeMaxStaleness is { } staleness && staleness < TimeSpan.Zero)
         {
-            throw new ArgumentOutOfRangeException(paramName, staleness, "CacheEntryOptions.FailSafeMaxStaleness must not be negative.");
+            errors.Add($"CacheEntryOptions.FailSafeMaxStaleness must not be negative; it is {staleness}.");
         }
 
         if (FailSafeThrottle < TimeSpan.Zero)
         {
-            throw new ArgumentOutOfRangeException(paramName, FailSafeThrottle, "CacheEntryOptions.FailSafeThrottle must not be negative.");
+            errors.Add($"CacheEntryOptions.FailSafeThrottle must not be negative; it is {FailSafeThrottle}.");
         }
 
         if (FactorySoftTimeout is { } soft && soft <= TimeSpan.Zero)
         {
-            throw new ArgumentOutOfRangeException(paramName, soft, "CacheEntryOptions.FactorySoftTimeout must be positive.");
+            errors.Add($"CacheEntryOptions.FactorySoftTimeout must be positive; it is {soft}.");
         }
 
         if (FactoryHardTimeout is { } hard && hard <= TimeSpan.Zero)
         {
-            throw new ArgumentOutOfRangeException(paramName, hard, "CacheEntryOptions.FactoryHardTimeout must be positive.");
+            errors.Add($"CacheEntryOptions.FactoryHardTimeout must be positive; it is {hard}.");
         }
 
         if (EagerRefreshThreshold is { } eager && !(eager > 0 && eager < 1))
         {
-            throw new ArgumentOutOfRangeException(paramName, eager, "CacheEntryOptions.EagerRefreshThreshold must be between 0 and 1 (exclusive).");
+            errors.Add($"CacheEntryOptions.EagerRefreshThreshold must be greater than 0 and less than 1; it is {eager}.");
         }
 
         if (Size < 0)
         {
-            throw new ArgumentOutOfRangeException(paramName, Size, "CacheEntryOptions.Size must not be negative.");
+            errors.Add($"CacheEntryOptions.Size must not be negative; it is {Size}.");
         }
     }
 }

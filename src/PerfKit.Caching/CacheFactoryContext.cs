@@ -14,6 +14,7 @@ public sealed class CacheFactoryContext
     private static CacheFactoryContext? t_spare;
 
     private object? _staleValue;
+    private long _size;
 
     private CacheFactoryContext()
     {
@@ -48,14 +49,30 @@ public sealed class CacheFactoryContext
     /// <summary>The result's tags; set them from the value.</summary>
     public IReadOnlyList<string>? Tags { get; set; }
 
-    /// <summary>The result's weight.</summary>
-    public long Size { get; set; }
+    /// <summary>The result's weight against <see cref="PerfKitCacheOptions.MaximumWeight"/>; zero or more.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is negative.</exception>
+    public long Size
+    {
+        get => _size;
+        set
+        {
+            if (value < 0)
+            {
+                ThrowNegativeSize(value);
+            }
+
+            _size = value;
+        }
+    }
 
     /// <summary>Whether <see cref="DoNotCache"/> was called.</summary>
     public bool IsNotCached { get; private set; }
 
     /// <summary>Return the result to the callers waiting now, but do not store it (an error page, a partial answer).</summary>
     public void DoNotCache() => IsNotCached = true;
+
+    private static void ThrowNegativeSize(long value) =>
+        throw new ArgumentOutOfRangeException(nameof(Size), value, "CacheFactoryContext.Size must not be negative: a negative weight would let L1 hold more than PerfKitCacheOptions.MaximumWeight.");
 
     internal static CacheFactoryContext Rent(string key, CacheEntryOptions options, bool hasStaleValue, object? staleValue)
     {
@@ -64,7 +81,7 @@ public sealed class CacheFactoryContext
         context.Key = key;
         context.Duration = options.Duration;
         context.Tags = options.Tags;
-        context.Size = options.Size;
+        context._size = options.Size;
         context.HasStaleValue = hasStaleValue;
         context._staleValue = staleValue;
         context.IsNotCached = false;

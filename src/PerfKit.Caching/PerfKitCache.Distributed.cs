@@ -1,34 +1,80 @@
-using System.Buffers.Binary;
-using Microsoft.Extensions.Caching.Distributed;
+using PerfKit.Caching.Distributed;
 using PerfKit.Caching.Internal;
 using PerfKit.Caching.Serialization;
 
 namespace PerfKit.Caching;
 
+/// <summary>
+/// The L2 tier. Reads go through the circuit breaker (closed → open → one half-open probe); writes, removes and tag
+/// markers are always attempted, and go to the bounded outbox when L2 does not answer, to be replayed in order when it
+/// does. Every call is bounded by <see cref="PerfKitCacheOptions.DistributedCacheTimeout"/> through a token that fires at
+/// the deadline, and every call abandoned at its deadline is observed. See Internal/README.md ("L2").
+/// </summary>
 public sealed partial class PerfKitCache
 {
-    private const string TagMarkerPrefix = "__perfkit_tag:";
+    private static readonly Action<Task> ObserveFault = static t => _ = t.Exception;
 
-    private readonly IDistributedCache? _distributed;
+    private readonly IDistributedCacheStore? _store;
     private readonly ICacheSerializer _serializer;
-    private long _distributedBrokenUntil = long.MinValue;
+    private readonly DistributedCircuit _circuit;
+    private readonly DistributedOutbox _outbox;
+    private readonly DistributedLog _l2Log;
+    private readonly Lock _replaySync = new();
+    private ITimer? _replayTimer;
+    private bool _replayArmed;
+    private int _replaying;
 
-    private bool DistributedAvailable => _distributed is not null && _clock.NowMs >= Volatile.Read(ref _distributedBrokenUntil);
-
-    private async ValueTask<(CacheEntry? Fresh, CacheEntry? Stale, bool Unavailable)> ReadDistributedAsync<T>(string key)
+    private enum L2Outcome
     {
-        if (!DistributedAvailable)
+        Ok,
+        KeyError,
+        Unavailable,
+    }
+
+    /// <summary>L2 writes, removes and tag markers waiting for L2 to answer again (see <see cref="PerfKitCacheOptions.DistributedOutboxCapacity"/>).</summary>
+    public int PendingDistributedOperations => _outbox.Count;
+
+    private bool HasDistributed => _store is not null;
+
+    private async ValueTask<(CacheEntry? Fresh, CacheEntry? Stale, bool Unavailable)> ReadDistributedAsync<T>(string key, CacheEntryOptions options, CancellationToken cancellationToken)
+    {
+        var l2Key = _options.DistributedKeyPrefix + key;
+
+        // A queued write or remove of this key is newer than what L2 holds: L2's copy must not come back into L1.
+        if (_outbox.HasPendingKey(l2Key))
         {
+            _metrics.Request("l2", "pending");
+            return default;
+        }
+
+        if (!_circuit.TryEnterRead(_clock.NowMs, out var probe))
+        {
+            _metrics.Request("l2", "skipped");
             return (null, null, true);
         }
 
-        var (ok, bytes) = await CallDistributedAsync("get", key, (cache, k, ct) => cache.GetAsync(k, ct)).ConfigureAwait(false);
-        if (!ok)
+        (L2Outcome outcome, byte[]? bytes) result;
+        try
         {
-            return (null, null, true);
+            result = await CallStoreAsync("get", l2Key, static (store, k, ct) => store.GetAsync(k, ct), cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (probe)
+        {
+            _circuit.AbandonProbe();
+            throw;
         }
 
-        if (bytes is null)
+        switch (result.outcome)
+        {
+            case L2Outcome.Unavailable:
+                return (null, null, true);
+            case L2Outcome.KeyError:
+                // One bad key is that key's problem: delete it (queued if L2 is away), so the next write starts clean.
+                await ExecuteAsync(DistributedOperation.Remove(l2Key)).ConfigureAwait(false);
+                return default;
+        }
+
+        if (result.bytes is not { } bytes)
         {
             _metrics.Request("l2", "miss");
             return default;
@@ -40,7 +86,7 @@ public sealed partial class PerfKitCache
         {
             if (!Envelope.TryRead(_serializer, bytes, out header, out value))
             {
-                Log.DistributedPayloadUnreadable(_logger, null, Name, key);
+                _l2Log.PayloadUnreadable(null, key);
                 _metrics.Request("l2", "unreadable");
                 return default;
             }
@@ -49,12 +95,12 @@ public sealed partial class PerfKitCache
         catch (Exception ex)
 #pragma warning restore CA1031
         {
-            Log.DistributedPayloadUnreadable(_logger, ex, Name, key);
+            _l2Log.PayloadUnreadable(ex, key);
             _metrics.Request("l2", "unreadable");
             return default;
         }
 
-        if (header.Tags is { } tags && !await DistributedTagsValidAsync(tags, header.CreatedUtcMs).ConfigureAwait(false))
+        if (header.Tags is { } tags && !await DistributedTagsValidAsync(tags, header.CreatedUtcMs, cancellationToken).ConfigureAwait(false))
         {
             _metrics.Request("l2", "miss");
             return default;
@@ -63,7 +109,10 @@ public sealed partial class PerfKitCache
         // Translate the UTC times of the payload to this process's clock.
         var utcNow = _clock.UtcNowMs;
         var now = _clock.NowMs;
-        var entry = new CacheEntry(key, value, now + (header.ExpiresUtcMs - utcNow), now + (header.StaleUntilUtcMs - utcNow), long.MaxValue, header.CreatedUtcMs, header.Tags, 1)
+        var eagerAt = options.EagerRefreshThreshold is { } threshold
+            ? now + (header.CreatedUtcMs + (long)((header.ExpiresUtcMs - header.CreatedUtcMs) * threshold) - utcNow)
+            : long.MaxValue;
+        var entry = new CacheEntry(key, value, now + (header.ExpiresUtcMs - utcNow), now + (header.StaleUntilUtcMs - utcNow), eagerAt, header.CreatedUtcMs, header.Tags, header.Size)
         {
             RevalidateAt = RevalidateAt(now),
         };
@@ -77,113 +126,350 @@ public sealed partial class PerfKitCache
         return utcNow < header.StaleUntilUtcMs ? (null, entry, false) : default;
     }
 
-    private async ValueTask<bool> DistributedTagsValidAsync(string[] tags, long createdUtcMs)
+    private async ValueTask<bool> DistributedTagsValidAsync(string[] tags, long createdUtcMs, CancellationToken cancellationToken)
     {
         foreach (var tag in tags)
         {
-            if (_tagInvalidations.TryGetValue(tag, out var local) && createdUtcMs <= local)
+            if (_tags.InvalidatedAfter(tag, createdUtcMs))
             {
                 return false;
             }
+        }
 
-            var (_, marker) = await CallDistributedAsync("get-tag", TagMarkerPrefix + tag, (cache, k, ct) => cache.GetAsync(k, ct)).ConfigureAwait(false);
-            if (marker is { Length: 8 })
+        // All of the entry's markers in one round trip.
+        var names = new string[tags.Length];
+        for (var i = 0; i < tags.Length; i++)
+        {
+            names[i] = _options.DistributedKeyPrefix + tags[i];
+        }
+
+        var (outcome, markers) = await CallStoreAsync("get-tags", names, static (store, n, ct) => store.GetTagInvalidationsAsync(n, ct), cancellationToken).ConfigureAwait(false);
+        if (outcome != L2Outcome.Ok || markers is null || markers.Length != tags.Length)
+        {
+            // Markers that cannot be read leave the entry unproven: a miss, and the factory decides.
+            return false;
+        }
+
+        var valid = true;
+        for (var i = 0; i < tags.Length; i++)
+        {
+            if (markers[i] > 0)
             {
-                var invalidatedAt = BinaryPrimitives.ReadInt64LittleEndian(marker);
-                _tagInvalidations.AddOrUpdate(tag, invalidatedAt, (_, old) => Math.Max(old, invalidatedAt));
-                if (createdUtcMs <= invalidatedAt)
-                {
-                    return false;
-                }
+                _tags.Record(tags[i], markers[i], _clock.UtcNowMs);
+                valid &= createdUtcMs > markers[i];
             }
         }
 
-        return true;
+        return valid;
     }
 
-    private async ValueTask WriteDistributedAsync<T>(CacheEntry entry, T value, CancellationToken cancellationToken)
+    /// <returns>True if L2 holds the entry now (false: queued for replay, or refused).</returns>
+    private async ValueTask<bool> WriteDistributedAsync<T>(CacheEntry entry, T value)
     {
-        if (!DistributedAvailable)
+        var now = _clock.NowMs;
+        var ttlMs = entry.StaleUntil - now;
+        var utcNow = _clock.UtcNowMs;
+        var l2Key = _options.DistributedKeyPrefix + entry.Key;
+        if (ttlMs <= 0)
         {
-            return;
+            return await ExecuteAsync(DistributedOperation.Remove(l2Key)).ConfigureAwait(false);
         }
 
-        var utcNow = _clock.UtcNowMs;
-        var now = _clock.NowMs;
-        var expiresUtc = utcNow + (entry.ExpiresAt - now);
-        var staleUntilUtc = utcNow + (entry.StaleUntil - now);
         byte[] payload;
         try
         {
-            payload = Envelope.Write(_serializer, value, entry.CreatedUtcMs, expiresUtc, staleUntilUtc, entry.Tags);
+            payload = Envelope.Write(_serializer, value, entry.CreatedUtcMs, utcNow + (entry.ExpiresAt - now), utcNow + ttlMs, entry.Tags, entry.Size);
         }
-#pragma warning disable CA1031 // A value that cannot be serialized stays in L1 only.
+#pragma warning disable CA1031 // A value that cannot be serialized stays in L1 only; L2's older value must not outlive it.
         catch (Exception ex)
 #pragma warning restore CA1031
         {
-            Log.DistributedPayloadUnreadable(_logger, ex, Name, entry.Key);
+            _l2Log.PayloadUnwritable(ex, entry.Key);
+            _metrics.Add(_metrics.Instruments.DistributedErrors, "operation", "set", "kind", "serialize");
+            return await ExecuteAsync(DistributedOperation.Remove(l2Key)).ConfigureAwait(false);
+        }
+
+        return await ExecuteAsync(DistributedOperation.Set(l2Key, payload, utcNow + ttlMs)).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Runs a write, remove or tag marker now, bounded by the timeout; if L2 does not answer, queues it for replay.
+    /// While the breaker is open (L2 known to be away) it is queued at once: never skipped, but not made to wait a full
+    /// timeout per call either; the replay at the end of the break is its attempt. It is also queued while an older
+    /// operation on the same key or tag waits in the outbox, so that one replay loop keeps each key's order.
+    /// </summary>
+    /// <returns>True if L2 has it now.</returns>
+    private async ValueTask<bool> ExecuteAsync(DistributedOperation operation)
+    {
+        // With an older operation on the same key still queued (or being replayed right now), this one must follow it
+        // through the outbox: sent directly, it could reach L2 before the replay sends the older one, which would win.
+        if (!_circuit.IsClosed || _outbox.HasPending(operation.Id))
+        {
+            Enqueue(operation);
+            return false;
+        }
+
+        var outcome = await RunAsync(operation).ConfigureAwait(false);
+        switch (outcome)
+        {
+            case L2Outcome.Ok:
+                _outbox.Supersede(operation);
+                return true;
+            case L2Outcome.KeyError:
+                // The store refuses this key (for example a payload over its size limit): retrying cannot help.
+                _outbox.Supersede(operation);
+                _metrics.Add(_metrics.Instruments.OutboxDropped, "operation", operation.OperationName, "reason", "key");
+                return false;
+            default:
+                Enqueue(operation);
+                return false;
+        }
+    }
+
+    private ValueTask<L2Outcome> RunAsync(DistributedOperation operation)
+    {
+        var ttlMs = operation.Kind switch
+        {
+            DistributedOperationKind.Set => operation.TimeUtcMs - _clock.UtcNowMs,
+            DistributedOperationKind.Tag => (long)_options.MaximumEntryLifetime.TotalMilliseconds,
+            _ => 0,
+        };
+
+        // A queued write whose entry has expired meanwhile must still remove the older value L2 may hold.
+        if (operation.Kind == DistributedOperationKind.Set && ttlMs <= 0)
+        {
+            return Outcome(CallStoreAsync("remove", operation.Name, static (store, k, ct) => Done(store.RemoveAsync(k, ct)), CancellationToken.None));
+        }
+
+        return operation.Kind switch
+        {
+            DistributedOperationKind.Set => Outcome(CallStoreAsync("set", (operation, ttlMs), static (store, a, ct) => Done(store.SetAsync(a.operation.Name, a.operation.Payload!, TimeSpan.FromMilliseconds(a.ttlMs), ct)), CancellationToken.None)),
+            DistributedOperationKind.Remove => Outcome(CallStoreAsync("remove", operation.Name, static (store, k, ct) => Done(store.RemoveAsync(k, ct)), CancellationToken.None)),
+            _ => Outcome(CallStoreAsync("set-tag", (operation, ttlMs), static (store, a, ct) => Done(store.SetTagInvalidationAsync(a.operation.Name, a.operation.TimeUtcMs, TimeSpan.FromMilliseconds(a.ttlMs), ct)), CancellationToken.None)),
+        };
+
+        static async ValueTask<L2Outcome> Outcome(ValueTask<(L2Outcome Outcome, bool Done)> call) => (await call.ConfigureAwait(false)).Outcome;
+
+        static async ValueTask<bool> Done(ValueTask call)
+        {
+            await call.ConfigureAwait(false);
+            return true;
+        }
+    }
+
+    private void Enqueue(DistributedOperation operation)
+    {
+        if (_disposed)
+        {
+            _metrics.Add(_metrics.Instruments.OutboxDropped, "operation", operation.OperationName, "reason", "disposed");
+            _l2Log.Dropped(operation, "the cache is disposed");
             return;
         }
 
-        // Relative, so that the L2's own clock decides (nodes' clocks and the server's need not agree).
-        var options = new DistributedCacheEntryOptions { AbsoluteExpirationRelativeToNow = TimeSpan.FromMilliseconds(Math.Max(1, entry.StaleUntil - now)) };
-        await CallDistributedAsync("set", entry.Key, async (cache, k, ct) =>
+        _metrics.Add(_metrics.Instruments.OutboxQueued, "operation", operation.OperationName);
+        if (_outbox.Enqueue(operation) is { } dropped)
         {
-            await cache.SetAsync(k, payload, options, ct).ConfigureAwait(false);
-            return Array.Empty<byte>();
-        }, cancellationToken).ConfigureAwait(false);
-    }
-
-    private async ValueTask RemoveDistributedAsync(string key, CancellationToken cancellationToken)
-    {
-        if (DistributedAvailable)
-        {
-            await CallDistributedAsync("remove", key, async (cache, k, ct) =>
+            foreach (var one in dropped)
             {
-                await cache.RemoveAsync(k, ct).ConfigureAwait(false);
-                return Array.Empty<byte>();
-            }, cancellationToken).ConfigureAwait(false);
+                _metrics.Add(_metrics.Instruments.OutboxDropped, "operation", one.OperationName, "reason", "full");
+                _l2Log.Dropped(one, $"the outbox is full (PerfKitCacheOptions.DistributedOutboxCapacity = {_outbox.Capacity} operations, DistributedOutboxMaximumBytes = {_outbox.MaximumBytes})");
+            }
+        }
+
+        ArmReplay();
+    }
+
+    /// <summary>Schedules a replay one break from now, unless one is already scheduled (new writes must not keep pushing it back).</summary>
+    private void ArmReplay()
+    {
+        lock (_replaySync)
+        {
+            if (_disposed || _replayArmed)
+            {
+                return;
+            }
+
+            _replayArmed = true;
+            _replayTimer ??= _clock.TimeProvider.CreateTimer(static state => ((PerfKitCache)state!).OnReplayTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            _replayTimer.Change(_options.DistributedCacheBreakDuration > TimeSpan.Zero ? _options.DistributedCacheBreakDuration : _options.DistributedCacheTimeout, Timeout.InfiniteTimeSpan);
         }
     }
 
-    private async ValueTask WriteTagMarkerAsync(string tag, long invalidatedAtUtcMs, CancellationToken cancellationToken)
+    private void OnReplayTimer()
     {
-        if (!DistributedAvailable)
+        lock (_replaySync)
         {
-            return;
+            _replayArmed = false;
         }
 
-        var marker = new byte[8];
-        BinaryPrimitives.WriteInt64LittleEndian(marker, invalidatedAtUtcMs);
-        await CallDistributedAsync("set-tag", TagMarkerPrefix + tag, async (cache, k, ct) =>
-        {
-            await cache.SetAsync(k, marker, new DistributedCacheEntryOptions(), ct).ConfigureAwait(false);
-            return Array.Empty<byte>();
-        }, cancellationToken).ConfigureAwait(false);
+        StartReplay();
     }
 
-    /// <summary>One L2 call: prefixed key, bounded by the timeout, and never throwing: a failure is logged, metered, and opens the breaker.</summary>
-    private async ValueTask<(bool Ok, byte[]? Value)> CallDistributedAsync(string operation, string key, Func<IDistributedCache, string, CancellationToken, Task<byte[]?>> call, CancellationToken cancellationToken = default)
+    private void StartReplay()
     {
+        if (_outbox.Count > 0 && !_disposed && Interlocked.CompareExchange(ref _replaying, 1, 0) == 0)
+        {
+            ReplayAsync().AsTask().ContinueWith(ObserveFault, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
+    }
+
+    /// <summary>Replays the outbox in order; stops at the first operation L2 does not answer, and tries again after a break.</summary>
+    private async ValueTask ReplayAsync()
+    {
+        await Task.Yield();
+        var replayed = 0;
         try
         {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _disposeCts.Token);
-            var task = call(_distributed!, _options.DistributedKeyPrefix + key, timeout.Token);
-            var result = await task.WaitAsync(_options.DistributedCacheTimeout, _clock.TimeProvider, cancellationToken).ConfigureAwait(false);
-            return (true, result);
+            while (!_disposed && _outbox.Peek() is { } operation)
+            {
+                var outcome = await RunAsync(operation).ConfigureAwait(false);
+                if (outcome == L2Outcome.Unavailable)
+                {
+                    break;
+                }
+
+                if (!_outbox.Complete(operation))
+                {
+                    continue; // a newer operation on the key replaced it while it ran; that one comes later
+                }
+
+                if (outcome == L2Outcome.KeyError)
+                {
+                    _metrics.Add(_metrics.Instruments.OutboxDropped, "operation", operation.OperationName, "reason", "key");
+                    continue;
+                }
+
+                replayed++;
+                _metrics.Add(_metrics.Instruments.OutboxReplayed, "operation", operation.OperationName);
+
+                // The other nodes were probably not told while L2 and the backplane were away: tell them now.
+                await PublishAfterWriteAsync(operation).ConfigureAwait(false);
+            }
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        finally
         {
-            throw;
+            Volatile.Write(ref _replaying, 0);
+            if (replayed > 0)
+            {
+                _l2Log.Replayed(replayed, _outbox.Count);
+            }
+
+            if (_outbox.Count > 0)
+            {
+                ArmReplay();
+            }
         }
-#pragma warning disable CA1031 // L2 errors never reach callers: the cache keeps serving from L1 and factories.
+    }
+
+    private ValueTask PublishAfterWriteAsync(DistributedOperation operation)
+    {
+        if (_backplane is null)
+        {
+            return ValueTask.CompletedTask;
+        }
+
+        var prefix = _options.DistributedKeyPrefix.Length;
+        return operation.Kind == DistributedOperationKind.Tag
+            ? PublishAsync(CacheInvalidationKind.Tag, operation.Name[prefix..])
+            : PublishAsync(CacheInvalidationKind.Key, operation.Name[prefix..]);
+    }
+
+    /// <summary>
+    /// One L2 call, bounded by the timeout through a token that fires at the deadline (so a client that honours tokens
+    /// stops working, not only this wait), never throwing L2 errors: the outcome says what happened. A call abandoned
+    /// at its deadline is observed, so its late fault is never unobserved. Only the caller's own cancellation throws.
+    /// </summary>
+    private async ValueTask<(L2Outcome Outcome, TResult? Value)> CallStoreAsync<TArg, TResult>(string operation, TArg argument, Func<IDistributedCacheStore, TArg, CancellationToken, ValueTask<TResult>> call, CancellationToken cancellationToken)
+    {
+        using var deadline = new CancellationTokenSource(_options.DistributedCacheTimeout, _clock.TimeProvider);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token, cancellationToken, _disposeCts.Token);
+        ValueTask<TResult> pending;
+        try
+        {
+            pending = call(_store!, argument, linked.Token);
+        }
+#pragma warning disable CA1031 // A store that throws synchronously is treated like one whose call faults.
         catch (Exception ex)
 #pragma warning restore CA1031
         {
-            Volatile.Write(ref _distributedBrokenUntil, _clock.NowMs + (long)_options.DistributedCacheBreakDuration.TotalMilliseconds);
-            _metrics.Add(_metrics.DistributedErrors, "operation", operation);
-            Log.DistributedCacheFailed(_logger, ex, Name, operation, key, _options.DistributedCacheBreakDuration);
-            return (false, null);
+            pending = ValueTask.FromException<TResult>(ex);
+        }
+
+        if (pending.IsCompletedSuccessfully)
+        {
+            OnStoreSuccess();
+            return (L2Outcome.Ok, pending.Result);
+        }
+
+        var task = pending.AsTask();
+        try
+        {
+            var value = await task.WaitAsync(linked.Token).ConfigureAwait(false);
+            OnStoreSuccess();
+            return (L2Outcome.Ok, value);
+        }
+#pragma warning disable CA1031 // L2 errors never reach callers: the cache serves from L1 and factories, and queues writes.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            if (!task.IsCompleted)
+            {
+                _ = task.ContinueWith(ObserveFault, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            }
+
+            cancellationToken.ThrowIfCancellationRequested();
+            if (_disposeCts.IsCancellationRequested)
+            {
+                return (L2Outcome.Unavailable, default);
+            }
+
+            var error = task.IsFaulted ? task.Exception!.InnerException! : ex;
+            if (error is DistributedCacheKeyException)
+            {
+                // The store answered: it is reachable, whatever it thinks of this key (this also ends a half-open probe).
+                OnStoreSuccess();
+                _metrics.Add(_metrics.Instruments.DistributedErrors, "operation", operation, "kind", "key");
+                _l2Log.KeyError(error, operation);
+                return (L2Outcome.KeyError, default);
+            }
+
+            var timedOut = deadline.IsCancellationRequested;
+            _metrics.Add(_metrics.Instruments.DistributedErrors, "operation", operation, "kind", timedOut ? "timeout" : "unavailable");
+            var opened = _circuit.OnFailure(_clock.NowMs);
+            _l2Log.Unavailable(error, operation, timedOut, opened);
+            return (L2Outcome.Unavailable, default);
+        }
+    }
+
+    private void OnStoreSuccess()
+    {
+        if (_circuit.OnSuccess())
+        {
+            _l2Log.Recovered(_outbox.Count);
+        }
+
+        if (_outbox.Count > 0 && Volatile.Read(ref _replaying) == 0)
+        {
+            StartReplay();
+        }
+    }
+
+    private void DropOutboxOnDispose()
+    {
+        lock (_replaySync)
+        {
+            _replayTimer?.Dispose();
+        }
+
+        var left = _outbox.Drain();
+        foreach (var operation in left)
+        {
+            _metrics.Add(_metrics.Instruments.OutboxDropped, "operation", operation.OperationName, "reason", "disposed");
+        }
+
+        if (left.Count > 0)
+        {
+            _l2Log.DroppedOnDispose(left.Count);
         }
     }
 }

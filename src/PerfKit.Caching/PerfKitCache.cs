@@ -1,9 +1,8 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.CodeAnalysis;
-using System.Diagnostics.Metrics;
-using Microsoft.Extensions.Caching.Distributed;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using PerfKit.Caching.Distributed;
 using PerfKit.Caching.Internal;
 using PerfKit.Caching.Serialization;
 using PerfKit.Memory;
@@ -12,47 +11,52 @@ namespace PerfKit.Caching;
 
 /// <summary>
 /// The hybrid cache. L1 is a SIEVE-evicted in-process store of objects, bounded by count and weight; L2 is any
-/// <see cref="IDistributedCache"/> (optional). See <see cref="IPerfKitCache"/> for the contract. It is also an
+/// <see cref="IDistributedCacheStore"/> (optional). See <see cref="IPerfKitCache"/> for the contract. It is also an
 /// <see cref="IMemoryPressureResponder"/>: register it with PerfKit.Memory's budget (DI does) and L1 shrinks under pressure.
 /// </summary>
-public sealed partial class PerfKitCache : IPerfKitCache, IMemoryPressureResponder, IDisposable
+public sealed partial class PerfKitCache : IPerfKitCache, IMemoryPressureResponder, IDisposable, IAsyncDisposable
 {
     private readonly PerfKitCacheOptions _options;
     private readonly SieveStore _l1;
     private readonly CacheClock _clock;
     private readonly ILogger _logger;
-    private readonly CacheMetrics _metrics;
+    private readonly CacheMeter _metrics;
     private readonly ConcurrentDictionary<string, InFlight> _inflight = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, long> _tagInvalidations = new(StringComparer.Ordinal);
+    private readonly TagInvalidations _tags;
     private readonly CancellationTokenSource _disposeCts = new();
+    private readonly long _maxLifetimeMs;
+    private volatile bool _disposed;
+
+    /// <summary>Creates an L1-only cache with default options.</summary>
+    public PerfKitCache()
+        : this(new PerfKitCacheOptions(), null)
+    {
+    }
 
     /// <summary>Creates a cache.</summary>
     /// <param name="options">The options; validated here (bad values throw naming the option).</param>
-    /// <param name="distributedCache">The L2, or <see langword="null"/> for L1 only.</param>
-    /// <param name="serializer">The L2 serializer; default <see cref="SystemTextJsonCacheSerializer"/>.</param>
-    /// <param name="timeProvider">The clock; default <see cref="TimeProvider.System"/>.</param>
-    /// <param name="loggerFactory">Where logs go; default none.</param>
-    /// <param name="meterFactory">Creates the <c>PerfKit.Caching</c> meter; default a shared meter.</param>
-    /// <param name="backplane">Carries L1 invalidations to and from the other nodes; default none.</param>
-    public PerfKitCache(
-        PerfKitCacheOptions? options = null,
-        IDistributedCache? distributedCache = null,
-        ICacheSerializer? serializer = null,
-        TimeProvider? timeProvider = null,
-        ILoggerFactory? loggerFactory = null,
-        IMeterFactory? meterFactory = null,
-        ICacheBackplane? backplane = null)
+    /// <param name="dependencies">The L2, backplane, serializer, clock, logging and metrics; <see langword="null"/> for none (L1 only, system clock).</param>
+    public PerfKitCache(PerfKitCacheOptions options, PerfKitCacheDependencies? dependencies = null)
     {
-        _options = options ?? new PerfKitCacheOptions();
-        PerfKitCacheOptionsValidator.ThrowIfInvalid(_options);
-        _l1 = new SieveStore(_options.MaximumEntries, _options.MaximumWeight);
-        _distributed = distributedCache;
-        _serializer = serializer ?? new SystemTextJsonCacheSerializer();
-        _clock = new CacheClock(timeProvider ?? TimeProvider.System);
-        _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("PerfKit.Caching.PerfKitCache");
-        _metrics = new CacheMetrics(_options.Name, meterFactory, () => _l1.Count);
-        _backplane = backplane;
-        _backplaneSubscription = backplane?.Subscribe(OnInvalidation);
+        ArgumentNullException.ThrowIfNull(options);
+        PerfKitCacheOptionsValidator.ThrowIfInvalid(options);
+        dependencies ??= new PerfKitCacheDependencies();
+        _options = options;
+        _maxLifetimeMs = (long)options.MaximumEntryLifetime.TotalMilliseconds;
+        _l1 = new SieveStore(options.MaximumEntries, options.MaximumWeight);
+        _tags = new TagInvalidations(_maxLifetimeMs);
+        _store = dependencies.DistributedCache;
+        _serializer = dependencies.Serializer ?? new SystemTextJsonCacheSerializer();
+        _clock = new CacheClock(dependencies.TimeProvider ?? TimeProvider.System);
+        _logger = (dependencies.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger("PerfKit.Caching.PerfKitCache");
+        _circuit = new DistributedCircuit((long)options.DistributedCacheBreakDuration.TotalMilliseconds);
+        _outbox = new DistributedOutbox(options.DistributedOutboxCapacity, options.DistributedOutboxMaximumBytes);
+        _l2Log = new DistributedLog(_logger, options.Name, _clock.TimeProvider, options.DistributedCacheBreakDuration);
+        var metrics = CacheMetrics.For(dependencies.MeterFactory);
+        _metrics = new CacheMeter(metrics, options.Name);
+        metrics.Track(this);
+        _backplane = dependencies.Backplane;
+        _backplaneSubscription = _backplane?.Subscribe(OnInvalidation);
     }
 
     /// <inheritdoc />
@@ -67,19 +71,23 @@ public sealed partial class PerfKitCache : IPerfKitCache, IMemoryPressureRespond
     /// <inheritdoc />
     public int Priority => MemoryResponderPriority.Caches;
 
+    internal int TagInvalidationCount => _tags.Count;
+
+    internal int IndexedTagCount => _l1.IndexedTagCount;
+
     /// <inheritdoc />
     public ValueTask<T> GetOrCreateAsync<TState, T>(string key, TState state, Func<CacheFactoryContext, TState, CancellationToken, ValueTask<T>> factory, CacheEntryOptions? options = null, CancellationToken cancellationToken = default)
     {
         ValidateKey(key);
         ArgumentNullException.ThrowIfNull(factory);
-        if (_l1.TryGet(key, out var entry) && TryCast(entry.Value, out T value))
+        if (_l1.TryGet(key, out var entry) && TryCast(entry.Value, out T value) && !_disposed)
         {
             var now = _clock.NowMs;
             if (now < entry.ExpiresAt && now < entry.RevalidateAt && IsTagValid(entry))
             {
-                if (now >= entry.EagerRefreshAt)
+                if (now >= Volatile.Read(ref entry.EagerRefreshAt))
                 {
-                    StartEagerRefresh(key, state, factory, options ?? _options.DefaultEntryOptions);
+                    StartEagerRefresh(key, state, factory, options ?? _options.DefaultEntryOptions, entry);
                 }
 
                 _metrics.Request("l1", "hit");
@@ -101,6 +109,7 @@ public sealed partial class PerfKitCache : IPerfKitCache, IMemoryPressureRespond
     public bool TryGet<T>(string key, [MaybeNullWhen(false)] out T value)
     {
         ValidateKey(key);
+        ThrowIfDisposed();
         if (_l1.TryGet(key, out var entry) && _clock.NowMs is var now && now < entry.ExpiresAt && now < entry.RevalidateAt && IsTagValid(entry) && TryCast(entry.Value, out value))
         {
             _metrics.Request("l1", "hit");
@@ -120,41 +129,47 @@ public sealed partial class PerfKitCache : IPerfKitCache, IMemoryPressureRespond
     public async ValueTask SetAsync<T>(string key, T value, CacheEntryOptions? options = null, CancellationToken cancellationToken = default)
     {
         ValidateKey(key);
+        ThrowIfDisposed();
         options ??= _options.DefaultEntryOptions;
-        options.Validate(nameof(options));
+        ValidateEntryOptions(options);
+        cancellationToken.ThrowIfCancellationRequested();
         var entry = CreateEntry(key, value, options.Duration, options.Tags, options.Size, options);
         StoreL1(entry);
-        if (!options.SkipDistributedCache)
-        {
-            await WriteDistributedAsync(entry, value, cancellationToken).ConfigureAwait(false);
-        }
 
-        await PublishAsync(CacheInvalidationKind.Key, key, cancellationToken).ConfigureAwait(false);
+        // From here on the write is not abandoned halfway: L2 gets it now or through the outbox.
+        var inL2 = HasDistributed && !options.SkipDistributedCache
+            ? await WriteDistributedAsync(entry, value).ConfigureAwait(false)
+            : !HasDistributed || options.SkipDistributedCache;
+        if (inL2)
+        {
+            await PublishAsync(CacheInvalidationKind.Key, key).ConfigureAwait(false);
+        }
     }
 
     /// <inheritdoc />
     public ValueTask RemoveAsync(string key, CancellationToken cancellationToken = default)
     {
         ValidateKey(key);
+        ThrowIfDisposed();
+        cancellationToken.ThrowIfCancellationRequested();
         _l1.Remove(key);
-        return _distributed is null && _backplane is null ? ValueTask.CompletedTask : RemoveElsewhereAsync(key, cancellationToken);
-    }
-
-    private async ValueTask RemoveElsewhereAsync(string key, CancellationToken cancellationToken)
-    {
-        await RemoveDistributedAsync(key, cancellationToken).ConfigureAwait(false);
-        await PublishAsync(CacheInvalidationKind.Key, key, cancellationToken).ConfigureAwait(false);
+        return _store is null && _backplane is null ? ValueTask.CompletedTask : RemoveElsewhereAsync(key);
     }
 
     /// <inheritdoc />
     public async ValueTask RemoveByTagAsync(string tag, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(tag);
+        ThrowIfDisposed();
+        cancellationToken.ThrowIfCancellationRequested();
         var now = _clock.UtcNowMs;
-        _tagInvalidations.AddOrUpdate(tag, now, (_, old) => Math.Max(old, now));
-        _l1.RemoveWhere(e => e.Tags is { } tags && Array.IndexOf(tags, tag) >= 0);
-        await WriteTagMarkerAsync(tag, now, cancellationToken).ConfigureAwait(false);
-        await PublishAsync(CacheInvalidationKind.Tag, tag, cancellationToken).ConfigureAwait(false);
+        _tags.Record(tag, now, now);
+        _l1.RemoveByTag(tag);
+        var inL2 = !HasDistributed || await ExecuteAsync(DistributedOperation.Tag(_options.DistributedKeyPrefix + tag, now)).ConfigureAwait(false);
+        if (inL2)
+        {
+            await PublishAsync(CacheInvalidationKind.Tag, tag).ConfigureAwait(false);
+        }
     }
 
     /// <inheritdoc />
@@ -165,20 +180,62 @@ public sealed partial class PerfKitCache : IPerfKitCache, IMemoryPressureRespond
         var keep = context.Level >= MemoryPressureLevel.Critical ? 0 : (long)(before * (1 - _options.ShrinkFractionUnderPressure));
         _l1.Shrink(keep);
         var dropped = before - _l1.Count;
-        _metrics.Add(_metrics.Evictions, "reason", "pressure", dropped);
+        _metrics.Add(_metrics.Instruments.Evictions, "reason", "pressure", dropped);
         Log.ShrunkUnderPressure(_logger, Name, dropped, context.Level);
 
         // The bytes are unknown to the cache (it stores objects); reclaim measures what this freed.
         return ValueTask.FromResult(0L);
     }
 
-    /// <summary>Cancels factories still running, stops background work and leaves the backplane. L1 is left to the GC.</summary>
+    /// <summary>
+    /// Cancels factories still running, stops background work, leaves the backplane and the metrics. L2 operations
+    /// still queued in the outbox are dropped (metered and logged); <see cref="DisposeAsync"/> tries to deliver them first.
+    /// Calls made afterwards throw <see cref="ObjectDisposedException"/>. L1 is left to the GC.
+    /// </summary>
     public void Dispose()
     {
-        _backplaneSubscription?.Dispose();
-        if (!_disposeCts.IsCancellationRequested)
+        if (_disposed)
         {
-            _disposeCts.Cancel();
+            return;
+        }
+
+        _disposed = true;
+        _backplaneSubscription?.Dispose();
+        _disposeCts.Cancel();
+        DropOutboxOnDispose();
+        _metrics.Instruments.Untrack(this);
+    }
+
+    /// <summary>
+    /// As <see cref="Dispose"/>, after one last attempt, bounded by <see cref="PerfKitCacheOptions.DistributedCacheTimeout"/>
+    /// per operation, to deliver the L2 operations queued in the outbox.
+    /// </summary>
+    /// <returns>A task that completes when the cache is disposed.</returns>
+    public async ValueTask DisposeAsync()
+    {
+        if (!_disposed && _store is not null && _outbox.Count > 0)
+        {
+            while (_outbox.Peek() is { } operation && !_disposed)
+            {
+                var outcome = await RunAsync(operation).ConfigureAwait(false);
+                if (outcome == L2Outcome.Unavailable)
+                {
+                    break;
+                }
+
+                _outbox.Complete(operation);
+            }
+        }
+
+        Dispose();
+    }
+
+    private async ValueTask RemoveElsewhereAsync(string key)
+    {
+        var inL2 = !HasDistributed || await ExecuteAsync(DistributedOperation.Remove(_options.DistributedKeyPrefix + key)).ConfigureAwait(false);
+        if (inL2)
+        {
+            await PublishAsync(CacheInvalidationKind.Key, key).ConfigureAwait(false);
         }
     }
 
@@ -196,6 +253,26 @@ public sealed partial class PerfKitCache : IPerfKitCache, IMemoryPressureRespond
         }
     }
 
+    private void ThrowIfDisposed()
+    {
+        if (_disposed)
+        {
+            ThrowDisposed();
+        }
+    }
+
+    [DoesNotReturn]
+    private void ThrowDisposed() => throw new ObjectDisposedException(nameof(PerfKitCache), $"The cache '{Name}' is disposed.");
+
+    private void ValidateEntryOptions(CacheEntryOptions options)
+    {
+        options.Validate(nameof(options));
+        if (options.Lifetime > _options.MaximumEntryLifetime)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.Lifetime, $"CacheEntryOptions.Duration plus Jitter and FailSafeMaxStaleness ({options.Lifetime}) exceeds PerfKitCacheOptions.MaximumEntryLifetime ({_options.MaximumEntryLifetime}) of cache '{Name}'.");
+        }
+    }
+
     private static bool TryCast<T>(object? stored, out T value)
     {
         if (stored is T typed)
@@ -210,14 +287,14 @@ public sealed partial class PerfKitCache : IPerfKitCache, IMemoryPressureRespond
 
     private bool IsTagValid(CacheEntry entry)
     {
-        if (entry.Tags is not { } tags || _tagInvalidations.IsEmpty)
+        if (entry.Tags is not { } tags || _tags.IsEmpty)
         {
             return true;
         }
 
         foreach (var tag in tags)
         {
-            if (_tagInvalidations.TryGetValue(tag, out var invalidatedAt) && entry.CreatedUtcMs <= invalidatedAt)
+            if (_tags.InvalidatedAfter(tag, entry.CreatedUtcMs))
             {
                 return false;
             }
@@ -239,19 +316,22 @@ public sealed partial class PerfKitCache : IPerfKitCache, IMemoryPressureRespond
         }
 
         var now = _clock.NowMs;
-        var durationMs = (long)duration.TotalMilliseconds;
+        var durationMs = (long)Math.Min(duration.TotalMilliseconds, _maxLifetimeMs);
         if (options.Jitter > TimeSpan.Zero)
         {
             durationMs += Random.Shared.NextInt64((long)options.Jitter.TotalMilliseconds + 1);
         }
 
+        // Fresh and stale together never outlive MaximumEntryLifetime: tag invalidations are remembered that long.
+        durationMs = Math.Min(durationMs, _maxLifetimeMs);
+        var lifetimeMs = Math.Min(durationMs + (long)(options.FailSafeMaxStaleness?.TotalMilliseconds ?? 0), _maxLifetimeMs);
         var expiresAt = now + durationMs;
-        var staleUntil = expiresAt + (long)(options.FailSafeMaxStaleness?.TotalMilliseconds ?? 0);
+        var staleUntil = now + lifetimeMs;
         var eagerAt = options.EagerRefreshThreshold is { } threshold ? now + (long)(durationMs * threshold) : long.MaxValue;
         var tagArray = tags is null or { Count: 0 } ? null : tags.ToArray();
 
         // The wall-clock time is only needed for tag invalidation and L2 envelopes; skip the clock read otherwise.
-        var createdUtc = tagArray is null && _distributed is null ? 0 : _clock.UtcNowMs;
+        var createdUtc = tagArray is null && _store is null ? 0 : _clock.UtcNowMs;
         return new CacheEntry(key, value, expiresAt, staleUntil, eagerAt, createdUtc, tagArray, size) { RevalidateAt = RevalidateAt(now), CopyOnRead = options.CopyOnRead };
     }
 
@@ -278,7 +358,7 @@ public sealed partial class PerfKitCache : IPerfKitCache, IMemoryPressureRespond
         var evicted = _l1.Set(entry);
         if (evicted > 0)
         {
-            _metrics.Add(_metrics.Evictions, "reason", "capacity", evicted);
+            _metrics.Add(_metrics.Instruments.Evictions, "reason", "capacity", evicted);
         }
     }
 }

@@ -23,7 +23,11 @@ public interface IMemoryBudget : IObservable<MemoryPressureChange>
     /// <summary>The full reading of the last sample.</summary>
     MemoryReading LastReading { get; }
 
-    /// <summary>Samples now, updates the level, publishes a change if there is one, and returns the level.</summary>
+    /// <summary>
+    /// Samples now, updates the level, publishes a change if there is one, and returns the level. It only reads:
+    /// it never starts a reclaim, whatever the level. Automatic reclaim is the monitor's (see
+    /// <see cref="MemoryBudget.Start"/>); to shed memory from a caller, call <see cref="ReclaimAsync(CancellationToken)"/>.
+    /// </summary>
     /// <returns>The level after the sample.</returns>
     MemoryPressureLevel Sample();
 

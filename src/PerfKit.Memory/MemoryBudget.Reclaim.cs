@@ -7,6 +7,20 @@ public sealed partial class MemoryBudget
 {
     private readonly SemaphoreSlim _reclaimGate = new(1, 1);
     private long _lastAutomaticReclaim = long.MinValue;
+    private long _reclaimIntervalTicks;
+
+    /// <summary>The last automatic reclaim started (a test hook); <see langword="null"/> before the first.</summary>
+    internal Task? AutomaticReclaimInFlight { get; private set; }
+
+    /// <summary>The least time now between two automatic reclaims: <see cref="MemoryBudgetOptions.MinimumReclaimInterval"/>, doubled after each miss up to <see cref="MemoryBudgetOptions.MaximumReclaimInterval"/>.</summary>
+    internal TimeSpan AutomaticReclaimInterval
+    {
+        get
+        {
+            var ticks = Interlocked.Read(ref _reclaimIntervalTicks);
+            return ticks > 0 ? TimeSpan.FromTicks(ticks) : _options.MinimumReclaimInterval;
+        }
+    }
 
     /// <inheritdoc />
     public ValueTask<ReclaimReport> ReclaimAsync(CancellationToken cancellationToken = default) =>
@@ -19,35 +33,60 @@ public sealed partial class MemoryBudget
         return ReclaimCoreAsync(targetBytes, "manual", cancellationToken);
     }
 
+    private void ResetReclaimBackoff() => Interlocked.Exchange(ref _reclaimIntervalTicks, 0);
+
+    /// <summary>Called by the monitor only (never by a caller's read), at High pressure or above.</summary>
     private void MaybeReclaimAutomatically(long budget)
     {
-        if (!_options.AutomaticReclaim || !_running)
+        CancellationToken token;
+        lock (_sync)
         {
-            return;
-        }
+            if (!_options.AutomaticReclaim || !_running || _runCts is null || AutomaticReclaimInFlight is { IsCompleted: false })
+            {
+                return;
+            }
 
-        var now = _timeProvider.GetTimestamp();
-        var last = Interlocked.Read(ref _lastAutomaticReclaim);
-        if (last != long.MinValue && _timeProvider.GetElapsedTime(last, now) < _options.MinimumReclaimInterval)
-        {
-            return;
-        }
+            var now = _timeProvider.GetTimestamp();
+            var last = _lastAutomaticReclaim;
+            if (last != long.MinValue && _timeProvider.GetElapsedTime(last, now) < AutomaticReclaimInterval)
+            {
+                return;
+            }
 
-        if (Interlocked.CompareExchange(ref _lastAutomaticReclaim, now, last) != last)
-        {
-            return;
+            _lastAutomaticReclaim = now;
+            token = _runCts.Token;
+            var target = Math.Max(1, (long)(budget * _options.ReclaimTargetFraction));
+            AutomaticReclaimInFlight = RunAutomaticReclaimAsync(target, token);
         }
-
-        var target = Math.Max(1, (long)(budget * _options.ReclaimTargetFraction));
-        _ = RunAutomaticReclaimAsync(target);
     }
 
-    private async Task RunAutomaticReclaimAsync(long target)
+    private async Task RunAutomaticReclaimAsync(long target, CancellationToken cancellationToken)
     {
         try
         {
-            await ReclaimCoreAsync(target, "automatic", CancellationToken.None).ConfigureAwait(false);
-            SampleSafely();
+            var report = await ReclaimCoreAsync(target, "automatic", cancellationToken).ConfigureAwait(false);
+            if (report.ReachedTarget)
+            {
+                ResetReclaimBackoff();
+            }
+            else
+            {
+                // The target is out of reach (memory no responder owns): emptying caches again at once would only
+                // thrash. Wait twice as long before the next try, up to the cap; a reclaim that reaches its target,
+                // or pressure falling below High, resets the interval.
+                var next = TimeSpan.FromTicks(Math.Min(AutomaticReclaimInterval.Ticks * 2, _options.MaximumReclaimInterval.Ticks));
+                Interlocked.Exchange(ref _reclaimIntervalTicks, next.Ticks);
+                Log.AutomaticReclaimBackedOff(_logger, target, report.BytesAfter, next.TotalSeconds);
+            }
+
+            if (_running)
+            {
+                SampleCore();
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            Log.AutomaticReclaimCancelled(_logger);
         }
 #pragma warning disable CA1031 // A background reclaim must never take the process down.
         catch (Exception ex)
@@ -59,6 +98,8 @@ public sealed partial class MemoryBudget
 
     private async ValueTask<ReclaimReport> ReclaimCoreAsync(long targetBytes, string trigger, CancellationToken cancellationToken)
     {
+        // Reclaim blocks in full collections: never on the caller's thread, even when the gate is free.
+        await Task.CompletedTask.ConfigureAwait(ConfigureAwaitOptions.ForceYielding);
         await _reclaimGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -167,6 +208,10 @@ public sealed partial class MemoryBudget
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
+            // The wait may end before the linked source hears of the cancellation (callbacks run newest first), and
+            // disposing it then would leave the responder uncancelled: tell it to stop, and observe its fault.
+            await responderCts.CancelAsync().ConfigureAwait(false);
+            _ = task.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
             throw;
         }
 #pragma warning disable CA1031 // A failing responder must not stop the reclaim.

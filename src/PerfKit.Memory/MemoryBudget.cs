@@ -7,8 +7,9 @@ namespace PerfKit.Memory;
 
 /// <summary>
 /// The memory budget and its pressure monitor. With DI, <c>AddPerfKitMemory</c> registers it and a hosted service
-/// that starts it; without DI, create it and call <see cref="Start"/>. Sampling runs on a <see cref="TimeProvider"/>
-/// timer every <see cref="MemoryBudgetOptions.SamplingInterval"/> and after gen2 collections.
+/// that starts it; without DI, create it and call <see cref="Start"/>. The monitor samples on a <see cref="TimeProvider"/>
+/// timer every <see cref="MemoryBudgetOptions.SamplingInterval"/> and after gen2 collections, and it alone starts
+/// automatic reclaims (a caller's <see cref="Sample"/> only reads).
 /// </summary>
 public sealed partial class MemoryBudget : IMemoryBudget, IDisposable
 {
@@ -23,12 +24,16 @@ public sealed partial class MemoryBudget : IMemoryBudget, IDisposable
     private IMemoryPressureResponder[] _responders;
     private Func<IEnumerable<IMemoryPressureResponder>>? _lateResponders;
     private ITimer? _timer;
+    private CancellationTokenSource? _runCts;
     private volatile bool _running;
+    private int _run;
+    private long _heapHardLimit;
     private int _lastGen2Count;
     private MemoryReading _lastReading;
     private long _budgetBytes;
     private long _usageBytes;
     private int _level;
+    private int _gen2Callbacks;
 
     /// <summary>Creates a budget. Options are validated here: bad options throw <see cref="Microsoft.Extensions.Options.OptionsValidationException"/> naming the option.</summary>
     /// <param name="options">The options.</param>
@@ -93,9 +98,22 @@ public sealed partial class MemoryBudget : IMemoryBudget, IDisposable
 
     internal bool IsRunning => _running;
 
-    /// <summary>Starts sampling (timer and gen2 callback). Applies the heap hard limit if the options ask for it. Calling it twice is harmless.</summary>
+    /// <summary>Counts the runs (Start calls that started); a gen2 callback serves one run.</summary>
+    internal int Run => Volatile.Read(ref _run);
+
+    /// <summary>How many gen2 callbacks are alive for this budget (a test hook).</summary>
+    internal int Gen2CallbackCount => Volatile.Read(ref _gen2Callbacks);
+
+    /// <summary>Applies the heap hard limit; replaced in tests, which must not limit their own process.</summary>
+    internal Action<long>? HeapHardLimitApplier { get; set; }
+
+    /// <summary>
+    /// Starts the monitor (timer and gen2 callback), which samples and, at <see cref="MemoryPressureLevel.High"/>,
+    /// reclaims by itself. Applies the heap hard limit if the options ask for it. Calling it twice is harmless.
+    /// </summary>
     public void Start()
     {
+        int run;
         lock (_sync)
         {
             if (_running)
@@ -104,31 +122,39 @@ public sealed partial class MemoryBudget : IMemoryBudget, IDisposable
             }
 
             _running = true;
+            run = ++_run;
+            _runCts = new CancellationTokenSource();
             _lastGen2Count = GC.CollectionCount(2);
-            _timer = _timeProvider.CreateTimer(static s => ((MemoryBudget)s!).SampleSafely(), this, _options.SamplingInterval, _options.SamplingInterval);
+            _timer = _timeProvider.CreateTimer(static s => ((MemoryBudget)s!).MonitorTick(), this, _options.SamplingInterval, _options.SamplingInterval);
         }
 
-        Gen2GcCallback.Register(this);
+        Gen2GcCallback.Register(this, run);
         if (_options.ApplyHeapHardLimit)
         {
             ApplyHeapHardLimit(BudgetBytes);
         }
 
-        SampleSafely();
+        MonitorTick();
     }
 
-    /// <summary>Stops sampling. Readings, reclaim and responders keep working on demand.</summary>
+    /// <summary>Stops the monitor and cancels an automatic reclaim it is running. Readings, manual reclaim and responders keep working on demand.</summary>
     public void Stop()
     {
+        CancellationTokenSource? runCts;
         lock (_sync)
         {
             _running = false;
             _timer?.Dispose();
             _timer = null;
+            runCts = _runCts;
+            _runCts = null;
         }
+
+        // Not disposed: a reclaim being cancelled may still link to its token; it holds no timer.
+        runCts?.Cancel();
     }
 
-    /// <inheritdoc />
+    /// <summary>Stops the monitor (see <see cref="Stop"/>) and completes every observer; an observer that throws is logged and does not stop the others.</summary>
     public void Dispose()
     {
         Stop();
@@ -141,34 +167,21 @@ public sealed partial class MemoryBudget : IMemoryBudget, IDisposable
 
         foreach (var observer in observers)
         {
-            observer.OnCompleted();
+            try
+            {
+                observer.OnCompleted();
+            }
+#pragma warning disable CA1031 // An observer's fault must not stop the others or the dispose.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                Log.ObserverFailed(_logger, ex);
+            }
         }
     }
 
     /// <inheritdoc />
-    public MemoryPressureLevel Sample()
-    {
-        var reading = _probe.Read();
-        MemoryPressureLevel level;
-        long budget;
-        lock (_sampleSync)
-        {
-            var previous = Level;
-            (level, budget, var usage) = Measure(reading);
-            if (level != previous)
-            {
-                Log.PressureChanged(_logger, previous, level, usage, budget);
-                Publish(new MemoryPressureChange(previous, level, usage, budget, _timeProvider.GetUtcNow()));
-            }
-        }
-
-        if (level >= MemoryPressureLevel.High)
-        {
-            MaybeReclaimAutomatically(budget);
-        }
-
-        return level;
-    }
+    public MemoryPressureLevel Sample() => SampleCore().Level;
 
     /// <inheritdoc />
     public IDisposable Register(IMemoryPressureResponder responder)
@@ -208,13 +221,40 @@ public sealed partial class MemoryBudget : IMemoryBudget, IDisposable
         }
     }
 
+    internal void OnGen2CallbackCountChanged(int delta) => Interlocked.Add(ref _gen2Callbacks, delta);
+
     internal void OnGarbageCollected()
     {
         var count = GC.CollectionCount(2);
         if (count != Interlocked.Exchange(ref _lastGen2Count, count))
         {
-            ThreadPool.UnsafeQueueUserWorkItem(static b => b.SampleSafely(), this, preferLocal: false);
+            ThreadPool.UnsafeQueueUserWorkItem(static b => b.MonitorTick(), this, preferLocal: false);
         }
+    }
+
+    /// <summary>Reads, updates the level and publishes a change; never acts.</summary>
+    private (MemoryPressureLevel Level, long Budget) SampleCore()
+    {
+        var reading = _probe.Read();
+        MemoryPressureLevel level;
+        long budget;
+        lock (_sampleSync)
+        {
+            var previous = Level;
+            (level, budget, var usage) = Measure(reading);
+            if (level != previous)
+            {
+                Log.PressureChanged(_logger, previous, level, usage, budget);
+                Publish(new MemoryPressureChange(previous, level, usage, budget, _timeProvider.GetUtcNow()));
+            }
+        }
+
+        if (level < MemoryPressureLevel.High)
+        {
+            ResetReclaimBackoff();
+        }
+
+        return (level, budget);
     }
 
     private (MemoryPressureLevel Level, long Budget, long Usage) Measure(MemoryReading reading)
@@ -235,6 +275,13 @@ public sealed partial class MemoryBudget : IMemoryBudget, IDisposable
 
     private long ResolveBudget(MemoryReading reading)
     {
+        // Once the budget is the GC's hard limit, the GC reports that limit as the memory available: deriving the
+        // budget from it again would shrink it at every sample (a fraction of a fraction).
+        if (Volatile.Read(ref _heapHardLimit) is > 0 and var hardLimit)
+        {
+            return hardLimit;
+        }
+
         var available = reading.ContainerLimitBytes is { } limit
             ? Math.Min(limit, reading.TotalAvailableBytes > 0 ? reading.TotalAvailableBytes : limit)
             : reading.TotalAvailableBytes;
@@ -272,7 +319,8 @@ public sealed partial class MemoryBudget : IMemoryBudget, IDisposable
         }
     }
 
-    private void SampleSafely()
+    /// <summary>The monitor's step (timer tick, gen2 collection, start): sample, then reclaim automatically at High.</summary>
+    private void MonitorTick()
     {
         if (!_running)
         {
@@ -281,7 +329,11 @@ public sealed partial class MemoryBudget : IMemoryBudget, IDisposable
 
         try
         {
-            Sample();
+            var (level, budget) = SampleCore();
+            if (level >= MemoryPressureLevel.High)
+            {
+                MaybeReclaimAutomatically(budget);
+            }
         }
 #pragma warning disable CA1031 // The monitor outlives any single failed sample.
         catch (Exception ex)
@@ -291,12 +343,18 @@ public sealed partial class MemoryBudget : IMemoryBudget, IDisposable
         }
     }
 
+    private static void SetGcHeapHardLimit(long limitBytes)
+    {
+        AppContext.SetData("GCHeapHardLimit", (ulong)limitBytes);
+        GC.RefreshMemoryLimit();
+    }
+
     private void ApplyHeapHardLimit(long limitBytes)
     {
         try
         {
-            AppContext.SetData("GCHeapHardLimit", (ulong)limitBytes);
-            GC.RefreshMemoryLimit();
+            (HeapHardLimitApplier ?? SetGcHeapHardLimit)(limitBytes);
+            Volatile.Write(ref _heapHardLimit, limitBytes);
             Log.HeapHardLimitApplied(_logger, limitBytes);
         }
         catch (InvalidOperationException ex)

@@ -67,8 +67,25 @@ public sealed class MemoryBudgetOptions
     [Range(0.01, 1.0)]
     public double ReclaimTargetFraction { get; set; } = DefaultReclaimTargetFraction;
 
-    /// <summary>The least time between two automatic reclaims. Default 30 seconds.</summary>
-    public TimeSpan MinimumReclaimInterval { get; set; } = TimeSpan.FromSeconds(30);
+    /// <summary>Default of <see cref="MinimumReclaimInterval"/>: 30 seconds.</summary>
+    public static readonly TimeSpan DefaultMinimumReclaimInterval = TimeSpan.FromSeconds(30);
+
+    /// <summary>Default of <see cref="MaximumReclaimInterval"/>: 10 minutes.</summary>
+    public static readonly TimeSpan DefaultMaximumReclaimInterval = TimeSpan.FromMinutes(10);
+
+    /// <summary>
+    /// The least time between two automatic reclaims: at least 1 second (each reclaim runs full, blocking
+    /// collections), at most 1 day. Default 30 seconds. After an automatic reclaim that misses its target the
+    /// interval doubles, up to <see cref="MaximumReclaimInterval"/>; it comes back to this value when a reclaim
+    /// reaches its target or pressure falls below <see cref="MemoryPressureLevel.High"/>.
+    /// </summary>
+    public TimeSpan MinimumReclaimInterval { get; set; } = DefaultMinimumReclaimInterval;
+
+    /// <summary>
+    /// The cap of the backoff of automatic reclaims that miss their target: at least <see cref="MinimumReclaimInterval"/>,
+    /// at most 1 day. Default 10 minutes.
+    /// </summary>
+    public TimeSpan MaximumReclaimInterval { get; set; } = DefaultMaximumReclaimInterval;
 
     /// <summary>How long one responder may take before reclaim moves on to the next. Default 10 seconds.</summary>
     public TimeSpan ResponderTimeout { get; set; } = TimeSpan.FromSeconds(10);

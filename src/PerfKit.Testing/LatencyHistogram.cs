@@ -105,7 +105,7 @@ public sealed class LatencyHistogram
             return Max;
         }
 
-        var rank = Math.Max(1, (long)Math.Ceiling(percentile / 100 * _count));
+        var rank = Rank(percentile, _count);
         long seen = 0;
         for (var i = 0; i < _counts.Length; i++)
         {
@@ -129,6 +129,15 @@ public sealed class LatencyHistogram
             .Append(CultureInfo.InvariantCulture, $"p95 {Ms(Percentile(95))} p99 {Ms(Percentile(99))} p99.9 {Ms(Percentile(99.9))} max {Ms(Max)}")
             .ToString();
     }
+
+    /// <summary>
+    /// The nearest rank of <paramref name="percentile"/> among <paramref name="count"/> values: ⌈p/100 · n⌉, at least 1.
+    /// In decimal, because in binary floating point 99.9 / 100 * 1000 is 999.0000000000001 and its ceiling 1,000:
+    /// p99.9 of 1,000 values would always be the maximum. (The double-to-decimal conversion keeps 15 significant digits,
+    /// so a percentile written in decimal, as they all are, is exact.)
+    /// </summary>
+    internal static long Rank(double percentile, long count) =>
+        Math.Max(1, (long)Math.Ceiling((decimal)percentile * count / 100m));
 
     internal static int Index(long value)
     {

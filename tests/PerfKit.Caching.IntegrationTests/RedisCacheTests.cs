@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Caching.Distributed;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using PerfKit.Caching.Distributed;
@@ -140,12 +139,11 @@ public sealed class RedisCacheTests(RedisServer redis) : IAsyncDisposable
         configuration.AbortOnConnectFail = false;
         configuration.ConnectTimeout = 1000;
         var multiplexer = await ConnectionMultiplexer.ConnectAsync(configuration);
-        var l2 = new StoreAsDistributedCache(new RedisDistributedCacheStore(RedisConnection.Borrow(multiplexer), new PerfKitRedisOptions { KeyPrefix = _prefix }));
+        var l2 = new RedisDistributedCacheStore(RedisConnection.Borrow(multiplexer), new PerfKitRedisOptions { KeyPrefix = _prefix });
         var backplane = new RedisCacheBackplane(multiplexer, _prefix + "channel");
         var cache = new PerfKitCache(
             new PerfKitCacheOptions { DistributedCacheBreakDuration = breakDuration ?? TimeSpan.FromSeconds(5), DistributedCacheTimeout = TimeSpan.FromSeconds(2) },
-            l2,
-            backplane: backplane);
+            new PerfKitCacheDependencies { DistributedCache = l2, Backplane = backplane });
         _resources.Add(new Disposer(() =>
         {
             cache.Dispose();
@@ -178,29 +176,6 @@ public sealed class RedisCacheTests(RedisServer redis) : IAsyncDisposable
     }
 
     private sealed record Order(int Id, decimal Total);
-
-    /// <summary>Until the core takes an <see cref="IDistributedCacheStore"/> (PerfKitCacheDependencies), the nodes reach the store through this.</summary>
-    private sealed class StoreAsDistributedCache(IDistributedCacheStore store) : IDistributedCache
-    {
-        public byte[]? Get(string key) => GetAsync(key).GetAwaiter().GetResult();
-
-        public async Task<byte[]?> GetAsync(string key, CancellationToken token = default) => await store.GetAsync(key, token);
-
-        public void Refresh(string key)
-        {
-        }
-
-        public Task RefreshAsync(string key, CancellationToken token = default) => Task.CompletedTask;
-
-        public void Remove(string key) => RemoveAsync(key).GetAwaiter().GetResult();
-
-        public async Task RemoveAsync(string key, CancellationToken token = default) => await store.RemoveAsync(key, token);
-
-        public void Set(string key, byte[] value, DistributedCacheEntryOptions options) => SetAsync(key, value, options).GetAwaiter().GetResult();
-
-        public async Task SetAsync(string key, byte[] value, DistributedCacheEntryOptions options, CancellationToken token = default) =>
-            await store.SetAsync(key, value, options.AbsoluteExpirationRelativeToNow ?? TimeSpan.FromDays(1), token);
-    }
 
     private sealed class Disposer(Action dispose) : IAsyncDisposable
     {

@@ -104,7 +104,7 @@ public sealed class BackplaneTests
     }
 
     private static PerfKitCache Node(FakeTimeProvider time, Microsoft.Extensions.Caching.Distributed.IDistributedCache l2, ICacheBackplane bus) =>
-        new(new PerfKitCacheOptions { BackplaneRevalidationInterval = TimeSpan.FromSeconds(5) }, l2, timeProvider: time, backplane: bus);
+        new(new PerfKitCacheOptions { BackplaneRevalidationInterval = TimeSpan.FromSeconds(5) }, new PerfKitCacheDependencies { DistributedCache = new PerfKit.Caching.Distributed.DistributedCacheAdapter(l2), TimeProvider = time, Backplane = bus });
 
     /// <summary>A real backplane within one process: every subscriber receives every message, synchronously.</summary>
     private sealed class InProcessBackplane : ICacheBackplane

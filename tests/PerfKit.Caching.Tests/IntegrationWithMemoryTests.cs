@@ -66,13 +66,32 @@ public sealed class IntegrationWithMemoryTests
     {
         var meters = new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<IMeterFactory>();
         using var requests = new MetricCollector<long>(meters, PerfKitCachingDiagnostics.MeterName, "perfkit.cache.requests");
-        using var cache = new PerfKitCache(new PerfKitCacheOptions { Name = "metered" }, timeProvider: new FakeTimeProvider(), meterFactory: meters);
+        using var cache = new PerfKitCache(new PerfKitCacheOptions { Name = "metered" }, new PerfKitCacheDependencies { TimeProvider = new FakeTimeProvider(), MeterFactory = meters });
 
         await cache.GetOrCreateAsync("k", (_, _) => ValueTask.FromResult(1), cancellationToken: Ct);
         await cache.GetOrCreateAsync("k", (_, _) => ValueTask.FromResult(1), cancellationToken: Ct);
 
         var measurements = requests.GetMeasurementSnapshot();
-        measurements.Should().Contain(m => (string?)m.Tags["level"] == "l1" && (string?)m.Tags["result"] == "hit" && (string?)m.Tags["cache"] == "metered");
+        measurements.Should().Contain(m => (string?)m.Tags["level"] == "l1" && (string?)m.Tags["result"] == "hit" && (string?)m.Tags[PerfKitCachingDiagnostics.Tags.Cache] == "metered");
         measurements.Should().Contain(m => (string?)m.Tags["level"] == "factory" && (string?)m.Tags["result"] == "miss");
+
+        // Coalesced waits: four callers join a load of "slow" that is still running (held by a gate), so the factory
+        // runs once and perfkit.cache.coalesced counts the four that waited for it.
+        using var coalesced = new MetricCollector<long>(meters, PerfKitCachingDiagnostics.MeterName, "perfkit.cache.coalesced");
+        var gate = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var factoryCalls = 0;
+        async ValueTask<int> SlowFactory(CacheFactoryContext context, CancellationToken ct)
+        {
+            Interlocked.Increment(ref factoryCalls);
+            return await gate.Task;
+        }
+
+        var callers = Enumerable.Range(0, 5).Select(_ => cache.GetOrCreateAsync("slow", SlowFactory, cancellationToken: Ct).AsTask()).ToList();
+        coalesced.GetMeasurementSnapshot().EvaluateAsCounter().Should().Be(4, "the four callers after the first joined its running load");
+        gate.SetResult(42);
+
+        (await Task.WhenAll(callers)).Should().AllBeEquivalentTo(42);
+        factoryCalls.Should().Be(1);
+        coalesced.GetMeasurementSnapshot().Should().OnlyContain(m => (string?)m.Tags[PerfKitCachingDiagnostics.Tags.Cache] == "metered");
     }
 }

@@ -74,5 +74,31 @@ public sealed class DependencyInjectionTests
         host.Services.GetRequiredService<IMemoryBudget>().BudgetBytes.Should().Be(123456789);
     }
 
+    [Fact]
+    public async Task ServiceProvider_DisposedSynchronously_DisposesAResolvedLazyResource()
+    {
+        var services = new ServiceCollection();
+        services.AddSingleton<TimeProvider>(new FakeTimeProvider());
+        services.AddSingleton<IMemoryProbe>(new FakeMemoryProbe(usage: 100L << 20));
+        services.AddPerfKitMemory(o => o.BudgetBytes = 1000L << 20).AddLazyResource<DisposableTable>((_, _) => ValueTask.FromResult(new DisposableTable()));
+        var provider = services.BuildServiceProvider();
+        var resource = provider.GetRequiredService<LazyResource<DisposableTable>>();
+        DisposableTable table;
+        using (var lease = await resource.AcquireAsync(TestContext.Current.CancellationToken))
+        {
+            table = lease.Value;
+        }
+
+        provider.Invoking(p => p.Dispose()).Should().NotThrow();
+        table.Disposed.Should().BeTrue();
+    }
+
+    private sealed class DisposableTable : IDisposable
+    {
+        public bool Disposed { get; private set; }
+
+        public void Dispose() => Disposed = true;
+    }
+
     private sealed class Table;
 }

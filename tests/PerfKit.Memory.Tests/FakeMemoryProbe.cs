@@ -24,11 +24,15 @@ internal sealed class FakeMemoryProbe : IMemoryProbe
 
     public int Reads { get; private set; }
 
+    /// <summary>Called on every read, on the reading thread.</summary>
+    public Action? OnRead { get; set; }
+
     public void Free(long bytes) => Interlocked.Add(ref _usage, -bytes);
 
     public MemoryReading Read()
     {
         Reads++;
+        OnRead?.Invoke();
         return new MemoryReading(Usage, Usage, Available, ContainerLimit, ContainerLimit is null ? null : Usage);
     }
 }

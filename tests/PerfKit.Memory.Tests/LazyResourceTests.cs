@@ -236,6 +236,48 @@ public sealed class LazyResourceTests
         GC.KeepAlive(lease);
     }
 
+    [Fact]
+    public async Task Load_FinishingAfterDispose_IsDisposed_NotStored()
+    {
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var model = new Model();
+        var resource = new LazyResource<Model>(async _ =>
+        {
+            started.SetResult();
+            await gate.Task;
+            return model; // ignores the token on purpose, as a slow native load would
+        });
+        var acquire = resource.AcquireAsync(TestContext.Current.CancellationToken).AsTask();
+        await started.Task.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+
+        await resource.DisposeAsync();
+        gate.SetResult();
+
+        await acquire.Invoking(t => t).Should().ThrowAsync<ObjectDisposedException>();
+        resource.IsLoaded.Should().BeFalse("a disposed resource holds nothing");
+        model.Disposed.Should().BeTrue("work that finishes after dispose is disposed, not stored");
+    }
+
+    [Fact]
+    public async Task Dispose_Synchronously_UnloadsAndDisposes_AndRefusesNewAcquisitions()
+    {
+        var resource = new LazyResource<Model>(_ => ValueTask.FromResult(new Model()));
+        Model model;
+        using (var lease = await resource.AcquireAsync(TestContext.Current.CancellationToken))
+        {
+            model = lease.Value;
+        }
+
+        var disposable = (object)resource as IDisposable;
+        disposable.Should().NotBeNull("every disposable public type implements both IDisposable and IAsyncDisposable");
+        disposable!.Dispose();
+
+        model.Disposed.Should().BeTrue();
+        resource.IsLoaded.Should().BeFalse();
+        await resource.Invoking(r => r.AcquireAsync(TestContext.Current.CancellationToken).AsTask()).Should().ThrowAsync<ObjectDisposedException>();
+    }
+
     private static async Task<(LazyResourceLease<Model> Lease, WeakReference<Model> Weak)> AcquireAndRelease(LazyResource<Model> resource)
     {
         var lease = await resource.AcquireAsync(TestContext.Current.CancellationToken);

@@ -152,18 +152,198 @@ public sealed class MemoryBudgetTests
         options.AutomaticReclaim = true;
         options.CompactAsLastResort = false;
         options.MinimumReclaimInterval = TimeSpan.FromSeconds(30);
-        var responder = new RecordingResponder("cache", 1, probe, 0, calls);
+        var responder = new RecordingResponder("cache", 1, probe, 300 * MiB, calls); // reaches the target, so no backoff
         using var budget = new MemoryBudget(options, time, probe, [responder]);
         budget.Start();
 
         probe.Usage = 900 * MiB;
         time.Advance(TimeSpan.FromSeconds(1));
         (await responder.Called.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken)).Should().BeTrue();
+        await WaitForAutomaticReclaim(budget);
+        probe.Usage = 900 * MiB; // pressure comes back at once
         time.Advance(TimeSpan.FromSeconds(10));
         calls.Should().HaveCount(1, "a second automatic reclaim within the interval is suppressed");
         time.Advance(TimeSpan.FromSeconds(21));
         (await responder.Called.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken)).Should().BeTrue();
         responder.LastContext!.TargetBytes.Should().Be(700 * MiB);
+    }
+
+    [Fact]
+    public async Task Sample_OnlyReads_AndTheMonitorStartsTheAutomaticReclaim()
+    {
+        var probe = new FakeMemoryProbe(usage: 100 * MiB);
+        var time = new FakeTimeProvider();
+        var calls = new List<string>();
+        var options = Options();
+        options.AutomaticReclaim = true;
+        options.CompactAsLastResort = false;
+        var responder = new RecordingResponder("cache", 1, probe, 0, calls);
+        using var budget = new MemoryBudget(options, time, probe, [responder]);
+        budget.Start();
+        probe.Usage = 900 * MiB;
+
+        budget.Sample().Should().Be(MemoryPressureLevel.High);
+
+        budget.AutomaticReclaimInFlight.Should().BeNull("a read must not act");
+        calls.Should().BeEmpty();
+
+        time.Advance(options.SamplingInterval);
+        await budget.AutomaticReclaimInFlight!.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+        calls.Should().Equal("cache");
+    }
+
+    [Fact]
+    public async Task AutomaticReclaim_ThatMissesItsTarget_BacksOff_AndResetsWhenPressureFalls()
+    {
+        var probe = new FakeMemoryProbe(usage: 100 * MiB);
+        var time = new FakeTimeProvider();
+        var calls = new List<string>();
+        var options = Options();
+        options.AutomaticReclaim = true;
+        options.CompactAsLastResort = false;
+        options.MinimumReclaimInterval = TimeSpan.FromSeconds(1);
+        var responder = new RecordingResponder("cache", 1, probe, 0, calls); // frees nothing: the target is out of reach
+        using var budget = new MemoryBudget(options, time, probe, [responder]);
+        budget.Start();
+        probe.Usage = 900 * MiB;
+
+        for (var second = 0; second < 63; second++)
+        {
+            time.Advance(TimeSpan.FromSeconds(1));
+            await WaitForAutomaticReclaim(budget);
+        }
+
+        // Each miss doubles the interval (1, 2, 4, 8, 16, 32 s): reclaims at seconds 1, 3, 7, 15, 31 and 63, not 63 of them.
+        calls.Should().HaveCount(6);
+
+        probe.Usage = 100 * MiB;
+        time.Advance(TimeSpan.FromSeconds(1));
+        probe.Usage = 900 * MiB;
+        time.Advance(TimeSpan.FromSeconds(1));
+        await WaitForAutomaticReclaim(budget);
+        calls.Should().HaveCount(7, "pressure fell, so the backoff was reset");
+    }
+
+    [Fact]
+    public async Task AutomaticReclaim_Backoff_StopsAtTheMaximumReclaimInterval()
+    {
+        var probe = new FakeMemoryProbe(usage: 100 * MiB);
+        var time = new FakeTimeProvider();
+        var calls = new List<string>();
+        var options = Options();
+        options.AutomaticReclaim = true;
+        options.CompactAsLastResort = false;
+        options.MinimumReclaimInterval = TimeSpan.FromSeconds(1);
+        options.MaximumReclaimInterval = TimeSpan.FromSeconds(4);
+        using var budget = new MemoryBudget(options, time, probe, [new RecordingResponder("cache", 1, probe, 0, calls)]);
+        budget.Start();
+        probe.Usage = 900 * MiB;
+
+        for (var second = 0; second < 30; second++)
+        {
+            time.Advance(TimeSpan.FromSeconds(1));
+            await WaitForAutomaticReclaim(budget);
+        }
+
+        // Seconds 1, 3, 7, then every 4 s: 11, 15, 19, 23, 27.
+        calls.Should().HaveCount(8);
+        budget.AutomaticReclaimInterval.Should().Be(TimeSpan.FromSeconds(4));
+    }
+
+    [Fact]
+    public async Task Stop_CancelsARunningAutomaticReclaim()
+    {
+        var probe = new FakeMemoryProbe(usage: 100 * MiB);
+        var time = new FakeTimeProvider();
+        var options = Options();
+        options.AutomaticReclaim = true;
+        options.CompactAsLastResort = false;
+        var responder = new BlockingResponder();
+        using var budget = new MemoryBudget(options, time, probe, [responder]);
+        budget.Start();
+        probe.Usage = 900 * MiB;
+        time.Advance(options.SamplingInterval);
+        var token = await responder.Started.Task.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+
+        budget.Stop();
+
+        token.IsCancellationRequested.Should().BeTrue("Stop cancels the reclaim it started");
+        var finished = budget.AutomaticReclaimInFlight;
+        if (finished is not null)
+        {
+            await finished.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+        }
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(999)]
+    public void Constructor_RejectsAMinimumReclaimIntervalUnderOneSecond_NamingTheOption(int milliseconds)
+    {
+        var act = () => new MemoryBudget(new MemoryBudgetOptions { MinimumReclaimInterval = TimeSpan.FromMilliseconds(milliseconds) });
+
+        act.Should().Throw<OptionsValidationException>().WithMessage("*MinimumReclaimInterval*");
+    }
+
+    [Fact]
+    public void Constructor_RejectsAMaximumReclaimIntervalBelowTheMinimum_NamingTheOption()
+    {
+        var act = () => new MemoryBudget(new MemoryBudgetOptions { MinimumReclaimInterval = TimeSpan.FromMinutes(5), MaximumReclaimInterval = TimeSpan.FromMinutes(1) });
+
+        act.Should().Throw<OptionsValidationException>().WithMessage("*MaximumReclaimInterval*at least MinimumReclaimInterval*");
+    }
+
+    [Fact]
+    public void ApplyHeapHardLimit_KeepsTheBudget_AfterTheGcSeesTheNewLimit()
+    {
+        var probe = new FakeMemoryProbe(usage: 100 * MiB, available: 8000 * MiB);
+        var time = new FakeTimeProvider();
+        using var budget = new MemoryBudget(new MemoryBudgetOptions { BudgetFraction = 0.75, ApplyHeapHardLimit = true, AutomaticReclaim = false }, time, probe);
+        long? applied = null;
+        budget.HeapHardLimitApplier = limit =>
+        {
+            applied = limit;
+            probe.Available = limit; // what the GC reports once the hard limit is in force
+        };
+
+        budget.Start();
+        time.Advance(TimeSpan.FromSeconds(1));
+
+        applied.Should().Be(6000 * MiB);
+        budget.BudgetBytes.Should().Be(6000 * MiB);
+    }
+
+    [Fact]
+    public void StartStopCycles_LeaveOneGen2Callback()
+    {
+        using var budget = new MemoryBudget(Options(), new FakeTimeProvider(), new FakeMemoryProbe(usage: 100 * MiB));
+        for (var i = 0; i < 10; i++)
+        {
+            budget.Start();
+            budget.Stop();
+        }
+
+        budget.Start();
+        for (var attempt = 0; attempt < 10 && budget.Gen2CallbackCount != 1; attempt++)
+        {
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+        }
+
+        budget.Gen2CallbackCount.Should().Be(1);
+    }
+
+    [Fact]
+    public void Dispose_WithAnObserverThatThrowsOnCompleted_CompletesTheOthers()
+    {
+        var budget = new MemoryBudget(Options(), new FakeTimeProvider(), new FakeMemoryProbe(usage: 100 * MiB));
+        var completed = new CompletionObserver();
+        using var bad = budget.Subscribe(new CompletionObserver(new InvalidOperationException("observer bug")));
+        using var good = budget.Subscribe(completed);
+
+        budget.Invoking(b => b.Dispose()).Should().NotThrow();
+
+        completed.Completed.Should().BeTrue();
     }
 
     [Theory]
@@ -194,5 +374,51 @@ public sealed class MemoryBudgetTests
         act.Should().Throw<OptionsValidationException>()
             .Which.Failures.Should().Contain(f => f.Contains("ReclaimTargetFraction", StringComparison.Ordinal))
             .And.Contain(f => f.Contains("SamplingInterval", StringComparison.Ordinal));
+    }
+
+    private static async Task WaitForAutomaticReclaim(MemoryBudget budget)
+    {
+        if (budget.AutomaticReclaimInFlight is { } reclaim)
+        {
+            await reclaim.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+        }
+    }
+
+    private sealed class BlockingResponder : IMemoryPressureResponder
+    {
+        public TaskCompletionSource<CancellationToken> Started { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public string Name => "blocks";
+
+        public int Priority => 1;
+
+        public async ValueTask<long> RespondAsync(MemoryPressureContext context, CancellationToken cancellationToken)
+        {
+            Started.TrySetResult(cancellationToken);
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+            return 0;
+        }
+    }
+
+    private sealed class CompletionObserver(Exception? failure = null) : IObserver<MemoryPressureChange>
+    {
+        public bool Completed { get; private set; }
+
+        public void OnCompleted()
+        {
+            Completed = true;
+            if (failure is not null)
+            {
+                throw failure;
+            }
+        }
+
+        public void OnError(Exception error)
+        {
+        }
+
+        public void OnNext(MemoryPressureChange value)
+        {
+        }
     }
 }

@@ -159,6 +159,29 @@ public sealed class ReclaimTests
         hog.IsHolding.Should().BeFalse();
     }
 
+    [Fact]
+    public async Task ReclaimAsync_DoesNotReadOrCollectOnTheCallersThread_BeforeItsFirstAwait()
+    {
+        var probe = new FakeMemoryProbe(usage: 900 * MiB);
+        using var budget = new MemoryBudget(Options(), new FakeTimeProvider(), probe);
+        var caller = Environment.CurrentManagedThreadId;
+        var inCall = 1;
+        var readsInCall = 0;
+        probe.OnRead = () =>
+        {
+            if (Volatile.Read(ref inCall) == 1 && Environment.CurrentManagedThreadId == caller)
+            {
+                Interlocked.Increment(ref readsInCall);
+            }
+        };
+
+        var reclaim = budget.ReclaimAsync(400 * MiB, TestContext.Current.CancellationToken);
+        Volatile.Write(ref inCall, 0);
+        await reclaim;
+
+        readsInCall.Should().Be(0, "the blocking collections of a reclaim run off the caller's thread");
+    }
+
     private sealed class ThrowingResponder(Exception failure) : IMemoryPressureResponder
     {
         public string Name => "throws";

@@ -10,11 +10,16 @@ public sealed class PackageConventionsTests
     public void ExportedTypes_LiveInThePackageNamespace() =>
         PackageConventions.ExportedTypesLiveInPackageNamespace(Package);
 
+    // No ServiceCollectionExtensions test: PerfKit.Streaming has no DI layer yet, and a check over no types could not fail.
     [Fact]
-    public void ServiceCollectionExtensions_AreNamedAfterThePackage() =>
-        PackageConventions.ServiceCollectionExtensionsAreNamedAfterThePackage(Package);
+    public void Diagnostics_IsExported() =>
+        Package.GetExportedTypes().Should().Contain(typeof(PerfKitStreamingDiagnostics));
 
     [Fact]
     public void MeterName_IsThePackageId() =>
-        PerfKitStreamingDiagnostics.MeterName.Should().Be(Package.GetName().Name);
+        PerfKitStreamingDiagnostics.MeterName.Should().Be(Package.GetName().Name).And.Be("PerfKit.Streaming");
+
+    [Fact]
+    public void ActivitySourceName_IsThePackageId() =>
+        PerfKitStreamingDiagnostics.ActivitySourceName.Should().Be(Package.GetName().Name);
 }

@@ -15,7 +15,9 @@ public static class PackageConventions
     public static void ExportedTypesLiveInPackageNamespace(Assembly assembly)
     {
         var package = assembly.GetName().Name!;
-        var strays = assembly.GetExportedTypes()
+        var exported = assembly.GetExportedTypes();
+        exported.Should().NotBeEmpty("a check over no types proves nothing: {0} must export its API", package);
+        var strays = exported
             .Where(t => t.Namespace != package
                         && !(t.Namespace?.StartsWith(package + ".", StringComparison.Ordinal) ?? false)
                         && t.Namespace != DependencyInjectionNamespace)
@@ -24,16 +26,19 @@ public static class PackageConventions
         strays.Should().BeEmpty("public types of {0} must live in namespace {0} or below it", package);
     }
 
-    /// <summary>The DI extension classes are static, named *ServiceCollectionExtensions and start with the package's name.</summary>
+    /// <summary>
+    /// The package has its DI extension class (<c>AddPerfKit&lt;Name&gt;()</c>), and every static class it puts in
+    /// Microsoft.Extensions.DependencyInjection is named after the package (<c>PerfKit&lt;Name&gt;…Extensions</c>).
+    /// Packages without a DI layer yet must not call this: it asserts there is one.
+    /// </summary>
     public static void ServiceCollectionExtensionsAreNamedAfterThePackage(Assembly assembly)
     {
         var package = assembly.GetName().Name!.Replace(".", string.Empty, StringComparison.Ordinal);
-        var extensions = assembly.GetExportedTypes()
-            .Where(t => t.Namespace == DependencyInjectionNamespace && t.Name.EndsWith("ServiceCollectionExtensions", StringComparison.Ordinal))
-            .ToList();
-        foreach (var type in extensions)
+        var inDependencyInjection = assembly.GetExportedTypes().Where(t => t.Namespace == DependencyInjectionNamespace).ToList();
+        inDependencyInjection.Select(t => t.Name).Should().Contain(package + "ServiceCollectionExtensions", "{0} must have its Add{0}() extension class in {1}", package, DependencyInjectionNamespace);
+        foreach (var type in inDependencyInjection.Where(t => t.Name.EndsWith("Extensions", StringComparison.Ordinal) || t is { IsAbstract: true, IsSealed: true }))
         {
-            type.Name.Should().StartWith(package);
+            type.Name.Should().StartWith(package).And.EndWith("Extensions");
             (type.IsAbstract && type.IsSealed).Should().BeTrue("{0} must be a static class", type.Name);
         }
     }

@@ -1,6 +1,8 @@
 using System.Buffers.Binary;
 using System.Diagnostics;
+using System.Globalization;
 using System.IO.Compression;
+using System.Xml.Linq;
 using PerfKit.Testing.Load;
 using PerfKit.Testing.Reports;
 using PerfKit.Testing.Stress;
@@ -121,6 +123,44 @@ public sealed class HtmlReportTests
             folder.Delete(recursive: true);
         }
     }
+
+    [Theory]
+    [InlineData("Latency by percentile — GET /api/v2/customers/{id}/orders/summary")]
+    [InlineData("Latency by percentile — GET /api/v2/orders/{id}/items?include=customer,invoices,shipments")]
+    public void Chart_WithALongTitle_KeepsTheTitleClearOfTheLegend_AndInsideTheChart(string longTitle)
+    {
+        var svg = XDocument.Parse(new SvgChart(longTitle, "percentile", "latency (ms)")
+            .X(0, 4.5)
+            .Y(100)
+            .Line("corrected", SvgChart.Blue, [(0, 1), (4.5, 90)])
+            .Line("uncorrected", SvgChart.Orange, [(0, 1), (4.5, 40)], dashed: true)
+            .Render());
+        XNamespace ns = "http://www.w3.org/2000/svg";
+        var width = double.Parse(svg.Root!.Attribute("width")!.Value, CultureInfo.InvariantCulture);
+        var texts = svg.Root.Elements(ns + "text").ToList();
+        var title = texts.Single(t => (string?)t.Attribute("class") == "t");
+        var legend = texts.Where(t => t.Value is "corrected" or "uncorrected").ToList();
+
+        legend.Should().HaveCount(2);
+        var titleBox = Box(title, SvgChart.TitleCharWidth, 13);
+        titleBox.Right.Should().BeLessThanOrEqualTo(width, "the title fits the chart ('{0}')", title.Value);
+        foreach (var entry in legend)
+        {
+            var box = Box(entry, SvgChart.LegendCharWidth, 11);
+            box.Right.Should().BeLessThanOrEqualTo(width);
+            Overlap(titleBox, box).Should().BeFalse("the title ({0}) must not run into the legend entry '{1}' ({2})", titleBox, entry.Value, box);
+        }
+    }
+
+    private static (double Left, double Top, double Right, double Bottom) Box(XElement text, double charWidth, double fontSize)
+    {
+        var x = double.Parse(text.Attribute("x")!.Value, CultureInfo.InvariantCulture);
+        var y = double.Parse(text.Attribute("y")!.Value, CultureInfo.InvariantCulture);
+        return (x, y - fontSize, x + (text.Value.Length * charWidth), y + 3);
+    }
+
+    private static bool Overlap((double Left, double Top, double Right, double Bottom) a, (double Left, double Top, double Right, double Bottom) b) =>
+        a.Left < b.Right && b.Left < a.Right && a.Top < b.Bottom && b.Top < a.Bottom;
 
     private static string? FindChromium()
     {

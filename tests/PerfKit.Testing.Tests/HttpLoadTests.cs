@@ -36,20 +36,6 @@ public sealed class HttpLoadTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task HelloEndpoint_MeetsItsLatencySlo()
-    {
-        var client = _client!;
-
-        var result = await LoadTest.RunAsync("GET /hello", HttpScenario.Get(client, "/hello"),
-            new OpenModel(ratePerSecond: 100, TimeSpan.FromSeconds(2)) { MaxSchedulerLag = TimeSpan.FromSeconds(1) },
-            cancellationToken: TestContext.Current.CancellationToken);
-
-        TestContext.Current.TestOutputHelper?.WriteLine(result.ToString());
-        result.Iterations.Should().Be(200);
-        result.Should().HaveP95Below(TimeSpan.FromSeconds(2)).And.HaveErrorRateBelow(0.01);
-    }
-
-    [Fact]
     public async Task RampingLoad_WithThresholdsThatAbort_AndAReadinessReport()
     {
         var client = _client!;

@@ -47,8 +47,36 @@ public sealed class PerfKitTestingServiceTests
             files.Select(Path.GetFileName).Should().BeEquivalentTo(["readiness.json", "readiness.html"]);
             var logs = host.Services.GetRequiredService<FakeLogCollector>().GetSnapshot();
             logs.Should().Contain(l => l.Id.Id == 5001 && l.Message.Contains("40 iterations", StringComparison.Ordinal));
-            logs.Should().Contain(l => l.Id.Id == 5005 && l.Message.Contains("READY", StringComparison.Ordinal));
+            // Exactly READY: "NOT READY" contains "READY", so a substring test could not fail.
+            logs.Should().ContainSingle(l => l.Id.Id == 5005).Which.GetStructuredStateValue("Verdict").Should().Be("READY");
             await host.StopAsync(Ct);
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task WriteReportAsync_ForAFailingReport_LogsNotReady()
+    {
+        var folder = Directory.CreateTempSubdirectory("perfkit-runner-");
+        try
+        {
+            var builder = Host.CreateApplicationBuilder();
+            builder.Logging.ClearProviders().AddFakeLogging();
+            builder.Services.AddPerfKitTesting(o =>
+            {
+                o.ReportDirectory = folder.FullName;
+                o.Formats = ReportFormats.Json;
+            });
+            using var host = builder.Build();
+            var runner = host.Services.GetRequiredService<ILoadTestRunner>();
+
+            await runner.WriteReportAsync(new ReadinessReport("runner").Check("never", false, "failed on purpose"), Ct);
+
+            var logs = host.Services.GetRequiredService<FakeLogCollector>().GetSnapshot();
+            logs.Should().ContainSingle(l => l.Id.Id == 5005).Which.GetStructuredStateValue("Verdict").Should().Be("NOT READY");
         }
         finally
         {

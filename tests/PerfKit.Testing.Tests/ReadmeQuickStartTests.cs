@@ -40,7 +40,7 @@ public sealed class ReadmeQuickStartTests
 
     [Fact]
     public void Readme_ShowsThisCode() =>
-        DocumentationSnippets.AssertReadmeBlocksAreCompiled("src/PerfKit.Testing/README.md", "tests/PerfKit.Testing.Tests/ReadmeQuickStartTests.cs", "tests/PerfKit.Testing.Tests/HttpLoadTests.cs", "tests/PerfKit.Testing.Tests/PeakMemoryAndSoakTests.cs");
+        DocumentationSnippets.AssertReadmeBlocksAreCompiled("src/PerfKit.Testing/README.md", "tests/PerfKit.Testing.Tests/ReadmeQuickStartTests.cs", "tests/PerfKit.Testing.Tests/HelloEndpointTests.cs", "tests/PerfKit.Testing.Tests/HttpLoadTests.cs", "tests/PerfKit.Testing.Tests/PeakMemoryAndSoakTests.cs");
 
     private sealed class Session;
 }

@@ -9,6 +9,7 @@ public class CacheMissBenchmarks
 {
     private const string Key = "product:42";
     private static readonly Product Cached = CachePeers.Make(Key);
+    private static readonly ImmutableProduct CachedImmutable = ImmutableProduct.Make(Key);
     private static readonly Func<CacheFactoryContext, string, CancellationToken, ValueTask<Product>> PerfKitFactory = static (_, k, _) => ValueTask.FromResult(Cached);
     private CachePeers _peers = null!;
 
@@ -30,6 +31,13 @@ public class CacheMissBenchmarks
     {
         _peers.Hybrid.RemoveAsync(Key).GetAwaiter().GetResult();
         return _peers.Hybrid.GetOrCreateAsync(Key, Key, static (_, _) => ValueTask.FromResult(Cached)).GetAwaiter().GetResult();
+    }
+
+    [Benchmark]
+    public ImmutableProduct HybridCacheImmutable()
+    {
+        _peers.Hybrid.RemoveAsync(Key).GetAwaiter().GetResult();
+        return _peers.Hybrid.GetOrCreateAsync(Key, Key, static (_, _) => ValueTask.FromResult(CachedImmutable)).GetAwaiter().GetResult();
     }
 
     [Benchmark]

@@ -16,6 +16,22 @@ public sealed class Product
     public decimal Price { get; set; }
 }
 
+/// <summary>
+/// The same DTO made immutable the way HybridCache recognises (sealed, <c>[ImmutableObject(true)]</c>): its documented
+/// fast path, where a hit returns the cached instance instead of deserializing a copy.
+/// </summary>
+[System.ComponentModel.ImmutableObject(true)]
+public sealed class ImmutableProduct(int id, string name, decimal price)
+{
+    public int Id { get; } = id;
+
+    public string Name { get; } = name;
+
+    public decimal Price { get; } = price;
+
+    public static ImmutableProduct Make(string key) => new(key.Length, key, 9.99m);
+}
+
 /// <summary>The caches under test, each in its default L1-only configuration.</summary>
 public sealed class CachePeers : IDisposable
 {

@@ -32,7 +32,12 @@ public sealed class DistributedCacheAdapter : IDistributedCacheStore
 
     /// <inheritdoc />
     public async ValueTask SetAsync(string key, ReadOnlyMemory<byte> value, TimeSpan timeToLive, CancellationToken cancellationToken) =>
-        await _cache.SetAsync(key, value.ToArray(), new DistributedCacheEntryOptions { AbsoluteExpirationRelativeToNow = timeToLive }, cancellationToken).ConfigureAwait(false);
+        await _cache.SetAsync(key, WholeArray(value), new DistributedCacheEntryOptions { AbsoluteExpirationRelativeToNow = timeToLive }, cancellationToken).ConfigureAwait(false);
+
+    private static byte[] WholeArray(ReadOnlyMemory<byte> value) =>
+        System.Runtime.InteropServices.MemoryMarshal.TryGetArray(value, out var segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length
+            ? segment.Array
+            : value.ToArray();
 
     /// <inheritdoc />
     public async ValueTask RemoveAsync(string key, CancellationToken cancellationToken) =>

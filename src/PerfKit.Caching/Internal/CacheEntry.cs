@@ -7,7 +7,6 @@ internal sealed class CacheEntry(string key, object? value, long expiresAt, long
     public readonly object? Value = value;
     public readonly long ExpiresAt = expiresAt;
     public readonly long StaleUntil = staleUntil;
-    public readonly long EagerRefreshAt = eagerRefreshAt;
     public readonly long CreatedUtcMs = createdUtcMs;
     public readonly string[]? Tags = tags;
     public readonly long Size = size;
@@ -19,6 +18,9 @@ internal sealed class CacheEntry(string key, object? value, long expiresAt, long
     public CacheEntry? Newer;
     public CacheEntry? Older;
     public bool Linked;
+
+    // Eager refresh starts from here on; pushed back after a refresh fails (so a failing refresh backs off).
+    public long EagerRefreshAt = eagerRefreshAt;
 
     // Fail-safe throttle: until then a stale value is served without calling the factory again.
     public long FailSafeRetryAt;
@@ -41,7 +43,11 @@ internal sealed class CacheClock(TimeProvider timeProvider)
 
     public TimeProvider TimeProvider { get; } = timeProvider;
 
-    public long NowMs => _system ? Environment.TickCount64 : TimeProvider.GetTimestamp() * 1000 / TimeProvider.TimestampFrequency;
+    public long NowMs => _system ? Environment.TickCount64 : ToMilliseconds(TimeProvider.GetTimestamp(), TimeProvider.TimestampFrequency);
 
     public long UtcNowMs => TimeProvider.GetUtcNow().ToUnixTimeMilliseconds();
+
+    /// <summary>Divides before it multiplies: <c>timestamp * 1000</c> overflows (at once for a fake clock's ticks since year 1, after ~107 days for a 1 GHz counter).</summary>
+    internal static long ToMilliseconds(long timestamp, long frequency) =>
+        (timestamp / frequency * 1000) + (timestamp % frequency * 1000 / frequency);
 }

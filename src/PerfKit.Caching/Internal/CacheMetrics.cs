@@ -1,28 +1,37 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using System.Runtime.CompilerServices;
 
 namespace PerfKit.Caching.Internal;
 
-/// <summary>The instruments of one cache, tagged with its name.</summary>
+/// <summary>
+/// The instruments of the PerfKit.Caching meter, one set per <see cref="Meter"/> (as PerfKit.Memory's
+/// <c>MemoryMetrics</c>). Observable instruments read a weak registry of live caches, so a disposed or forgotten cache
+/// is never kept alive by telemetry and no instrument is created per cache.
+/// </summary>
 internal sealed class CacheMetrics
 {
     public static readonly ActivitySource ActivitySource = new(PerfKitCachingDiagnostics.ActivitySourceName);
+    private static readonly ConditionalWeakTable<Meter, CacheMetrics> ByMeter = new();
     private static readonly Lazy<Meter> SharedMeter = new(() => new Meter(PerfKitCachingDiagnostics.MeterName));
 
-    private readonly KeyValuePair<string, object?> _cache;
+    private readonly Lock _sync = new();
+    private readonly List<WeakReference<PerfKitCache>> _caches = [];
 
-    public CacheMetrics(string cacheName, IMeterFactory? meterFactory, Func<long> l1Count)
+    private CacheMetrics(Meter meter)
     {
-        var meter = meterFactory?.Create(new MeterOptions(PerfKitCachingDiagnostics.MeterName)) ?? SharedMeter.Value;
-        _cache = new("cache", cacheName);
-        Requests = meter.CreateCounter<long>("perfkit.cache.requests", "{request}", "Cache lookups, by level (l1, l2, factory) and result (hit, miss, stale).");
-        FactoryCalls = meter.CreateCounter<long>("perfkit.cache.factory.calls", "{call}", "Factory calls, by result (success, failure, timeout).");
-        CoalescedWaits = meter.CreateCounter<long>("perfkit.cache.coalesced", "{wait}", "Callers that joined a load already running for their key.");
-        StaleServed = meter.CreateCounter<long>("perfkit.cache.stale_served", "{response}", "Stale values served, by reason (failure, soft_timeout, hard_timeout, throttled).");
-        Evictions = meter.CreateCounter<long>("perfkit.cache.evictions", "{entry}", "L1 entries evicted, by reason (capacity, pressure).");
-        DistributedErrors = meter.CreateCounter<long>("perfkit.cache.l2.errors", "{error}", "Distributed cache and backplane failures, by operation.");
-        BackplaneMessages = meter.CreateCounter<long>("perfkit.cache.backplane.messages", "{message}", "Backplane invalidations, by direction (sent, received).");
-        meter.CreateObservableGauge("perfkit.cache.l1.entries", () => new Measurement<long>(l1Count(), _cache), "{entry}", "Entries in L1.");
+        Requests = meter.CreateCounter<long>(PerfKitCachingDiagnostics.Instruments.Requests, "{request}", "Cache lookups, by level (l1, l2, factory) and result (hit, miss, stale, unreadable, skipped).");
+        FactoryCalls = meter.CreateCounter<long>(PerfKitCachingDiagnostics.Instruments.FactoryCalls, "{call}", "Factory calls, by result (success, failure, timeout).");
+        CoalescedWaits = meter.CreateCounter<long>(PerfKitCachingDiagnostics.Instruments.Coalesced, "{wait}", "Callers that joined a load already running for their key.");
+        StaleServed = meter.CreateCounter<long>(PerfKitCachingDiagnostics.Instruments.StaleServed, "{response}", "Stale values served, by reason (failure, soft_timeout, hard_timeout, throttled).");
+        Evictions = meter.CreateCounter<long>(PerfKitCachingDiagnostics.Instruments.Evictions, "{entry}", "L1 entries evicted, by reason (capacity, pressure).");
+        DistributedErrors = meter.CreateCounter<long>(PerfKitCachingDiagnostics.Instruments.DistributedErrors, "{error}", "Distributed cache and backplane failures, by operation and kind (unavailable, timeout, key).");
+        BackplaneMessages = meter.CreateCounter<long>(PerfKitCachingDiagnostics.Instruments.BackplaneMessages, "{message}", "Backplane invalidations, by direction (sent, received).");
+        OutboxQueued = meter.CreateCounter<long>(PerfKitCachingDiagnostics.Instruments.OutboxQueued, "{operation}", "L2 writes, removes and tag markers that failed and were queued for replay, by operation.");
+        OutboxReplayed = meter.CreateCounter<long>(PerfKitCachingDiagnostics.Instruments.OutboxReplayed, "{operation}", "Queued L2 operations replayed once L2 answered again, by operation.");
+        OutboxDropped = meter.CreateCounter<long>(PerfKitCachingDiagnostics.Instruments.OutboxDropped, "{operation}", "Queued L2 operations dropped, by operation and reason (full, key, disposed).");
+        meter.CreateObservableGauge(PerfKitCachingDiagnostics.Instruments.L1Entries, () => Observe(static c => c.Count), "{entry}", "Entries in L1.");
+        meter.CreateObservableGauge(PerfKitCachingDiagnostics.Instruments.OutboxPending, () => Observe(static c => c.PendingDistributedOperations), "{operation}", "L2 operations waiting in the outbox for L2 to answer again.");
     }
 
     public Counter<long> Requests { get; }
@@ -39,11 +48,77 @@ internal sealed class CacheMetrics
 
     public Counter<long> BackplaneMessages { get; }
 
+    public Counter<long> OutboxQueued { get; }
+
+    public Counter<long> OutboxReplayed { get; }
+
+    public Counter<long> OutboxDropped { get; }
+
+    public static CacheMetrics For(IMeterFactory? meterFactory)
+    {
+        var meter = meterFactory?.Create(new MeterOptions(PerfKitCachingDiagnostics.MeterName)) ?? SharedMeter.Value;
+        return ByMeter.GetValue(meter, static m => new CacheMetrics(m));
+    }
+
+    public void Track(PerfKitCache cache)
+    {
+        lock (_sync)
+        {
+            _caches.RemoveAll(static w => !w.TryGetTarget(out _));
+            _caches.Add(new WeakReference<PerfKitCache>(cache));
+        }
+    }
+
+    public void Untrack(PerfKitCache cache)
+    {
+        lock (_sync)
+        {
+            _caches.RemoveAll(w => !w.TryGetTarget(out var c) || ReferenceEquals(c, cache));
+        }
+    }
+
+    internal int TrackedCount
+    {
+        get
+        {
+            lock (_sync)
+            {
+                return _caches.Count(static w => w.TryGetTarget(out _));
+            }
+        }
+    }
+
+    private List<Measurement<long>> Observe(Func<PerfKitCache, long> read)
+    {
+        var result = new List<Measurement<long>>();
+        lock (_sync)
+        {
+            _caches.RemoveAll(static w => !w.TryGetTarget(out _));
+            foreach (var weak in _caches)
+            {
+                if (weak.TryGetTarget(out var cache))
+                {
+                    result.Add(new Measurement<long>(read(cache), new KeyValuePair<string, object?>(PerfKitCachingDiagnostics.Tags.Cache, cache.Name)));
+                }
+            }
+        }
+
+        return result;
+    }
+}
+
+/// <summary>One cache's view of the shared instruments: adds its name tag to every measurement.</summary>
+internal readonly struct CacheMeter(CacheMetrics metrics, string cacheName)
+{
+    private readonly KeyValuePair<string, object?> _cache = new(PerfKitCachingDiagnostics.Tags.Cache, cacheName);
+
+    public CacheMetrics Instruments => metrics;
+
     public void Request(string level, string result)
     {
-        if (Requests.Enabled)
+        if (metrics.Requests.Enabled)
         {
-            Requests.Add(1, _cache, new("level", level), new("result", result));
+            metrics.Requests.Add(1, _cache, new("level", level), new("result", result));
         }
     }
 
@@ -52,6 +127,14 @@ internal sealed class CacheMetrics
         if (counter.Enabled)
         {
             counter.Add(amount, _cache, new(tag, value));
+        }
+    }
+
+    public void Add(Counter<long> counter, string tag1, string value1, string tag2, string value2)
+    {
+        if (counter.Enabled)
+        {
+            counter.Add(1, _cache, new(tag1, value1), new(tag2, value2));
         }
     }
 

@@ -5,15 +5,15 @@ using PerfKit.Caching.Serialization;
 namespace PerfKit.Caching.Internal;
 
 /// <summary>
-/// The L2 payload: a small binary header (format version, created/expires/stale-until in UTC milliseconds, tags)
+/// The L2 payload: a small binary header (format version, created/expires/stale-until in UTC milliseconds, size, tags)
 /// followed by the serialized value. Anything that does not parse is a miss, never an exception to the caller.
 /// </summary>
 internal static class Envelope
 {
-    private const byte FormatVersion = 1;
-    private const int FixedHeader = 1 + 8 + 8 + 8 + 2;
+    private const byte FormatVersion = 2;
+    private const int FixedHeader = 1 + 8 + 8 + 8 + 8 + 2;
 
-    public static byte[] Write<T>(ICacheSerializer serializer, T value, long createdUtcMs, long expiresUtcMs, long staleUntilUtcMs, string[]? tags)
+    public static byte[] Write<T>(ICacheSerializer serializer, T value, long createdUtcMs, long expiresUtcMs, long staleUntilUtcMs, string[]? tags, long size)
     {
         using var buffer = new PooledBufferWriter();
         var header = buffer.GetSpan(FixedHeader);
@@ -21,7 +21,8 @@ internal static class Envelope
         BinaryPrimitives.WriteInt64LittleEndian(header[1..], createdUtcMs);
         BinaryPrimitives.WriteInt64LittleEndian(header[9..], expiresUtcMs);
         BinaryPrimitives.WriteInt64LittleEndian(header[17..], staleUntilUtcMs);
-        BinaryPrimitives.WriteUInt16LittleEndian(header[25..], (ushort)(tags?.Length ?? 0));
+        BinaryPrimitives.WriteInt64LittleEndian(header[25..], size);
+        BinaryPrimitives.WriteUInt16LittleEndian(header[33..], (ushort)(tags?.Length ?? 0));
         buffer.Advance(FixedHeader);
         foreach (var tag in tags ?? [])
         {
@@ -48,7 +49,13 @@ internal static class Envelope
         var created = BinaryPrimitives.ReadInt64LittleEndian(data[1..]);
         var expires = BinaryPrimitives.ReadInt64LittleEndian(data[9..]);
         var staleUntil = BinaryPrimitives.ReadInt64LittleEndian(data[17..]);
-        var tagCount = BinaryPrimitives.ReadUInt16LittleEndian(data[25..]);
+        var size = BinaryPrimitives.ReadInt64LittleEndian(data[25..]);
+        var tagCount = BinaryPrimitives.ReadUInt16LittleEndian(data[33..]);
+        if (size < 0)
+        {
+            return false;
+        }
+
         var rest = data[FixedHeader..];
         var tags = tagCount == 0 ? null : new string[tagCount];
         for (var i = 0; i < tagCount; i++)
@@ -69,9 +76,9 @@ internal static class Envelope
         }
 
         value = serializer.Deserialize<T>(rest);
-        header = new Header(created, expires, staleUntil, tags);
+        header = new Header(created, expires, staleUntil, tags, size);
         return true;
     }
 
-    public readonly record struct Header(long CreatedUtcMs, long ExpiresUtcMs, long StaleUntilUtcMs, string[]? Tags);
+    public readonly record struct Header(long CreatedUtcMs, long ExpiresUtcMs, long StaleUntilUtcMs, string[]? Tags, long Size);
 }

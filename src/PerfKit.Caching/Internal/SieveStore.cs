@@ -14,6 +14,9 @@ internal sealed class SieveStore
     private readonly Lock _sync = new();
     private readonly long _maxEntries;
     private readonly long? _maxWeight;
+
+    // Tag index: the linked entries of each tag, so that invalidating a tag costs the entries it names, not a scan of L1.
+    private readonly Dictionary<string, HashSet<CacheEntry>> _byTag = new(StringComparer.Ordinal);
     private CacheEntry? _head;
     private CacheEntry? _tail;
     private CacheEntry? _hand;
@@ -34,7 +37,13 @@ internal sealed class SieveStore
     {
         if (_map.TryGetValue(key, out entry!))
         {
-            entry.Visited = true;
+            // Written only when not yet set: a hot entry's cache line stays shared between cores instead of
+            // bouncing between them on every hit.
+            if (!entry.Visited)
+            {
+                entry.Visited = true;
+            }
+
             return true;
         }
 
@@ -120,20 +129,37 @@ internal sealed class SieveStore
         return freed;
     }
 
-    /// <summary>Removes the entries that <paramref name="predicate"/> selects.</summary>
+    /// <summary>Removes every entry that carries <paramref name="tag"/>, through the tag index.</summary>
     /// <returns>The number removed.</returns>
-    public int RemoveWhere(Func<CacheEntry, bool> predicate)
+    public int RemoveByTag(string tag)
     {
-        var removed = 0;
-        foreach (var pair in _map)
+        lock (_sync)
         {
-            if (predicate(pair.Value) && Remove(pair.Value))
+            if (!_byTag.Remove(tag, out var entries))
             {
-                removed++;
+                return 0;
+            }
+
+            foreach (var entry in entries)
+            {
+                _map.TryRemove(new KeyValuePair<string, CacheEntry>(entry.Key, entry));
+                Unlink(entry);
+            }
+
+            return entries.Count;
+        }
+    }
+
+    /// <summary>Tags with at least one entry in L1 (for tests and diagnostics).</summary>
+    public int IndexedTagCount
+    {
+        get
+        {
+            lock (_sync)
+            {
+                return _byTag.Count;
             }
         }
-
-        return removed;
     }
 
     private bool EvictOne(CacheEntry? except)
@@ -183,6 +209,18 @@ internal sealed class SieveStore
         entry.Linked = true;
         _count++;
         _weight += entry.Size;
+        if (entry.Tags is { } tags)
+        {
+            foreach (var tag in tags)
+            {
+                if (!_byTag.TryGetValue(tag, out var set))
+                {
+                    _byTag[tag] = set = new HashSet<CacheEntry>(ReferenceEqualityComparer.Instance);
+                }
+
+                set.Add(entry);
+            }
+        }
     }
 
     private void Unlink(CacheEntry entry)
@@ -220,5 +258,15 @@ internal sealed class SieveStore
         entry.Linked = false;
         _count--;
         _weight -= entry.Size;
+        if (entry.Tags is { } tags)
+        {
+            foreach (var tag in tags)
+            {
+                if (_byTag.TryGetValue(tag, out var set) && set.Remove(entry) && set.Count == 0)
+                {
+                    _byTag.Remove(tag);
+                }
+            }
+        }
     }
 }

@@ -41,6 +41,14 @@ internal static partial class Log
         Message = "The GC refused a heap hard limit of {LimitBytes} bytes; running without it")]
     public static partial void HeapHardLimitFailed(ILogger logger, Exception exception, long limitBytes);
 
+    [LoggerMessage(EventId = 1009, EventName = "AutomaticReclaimBackedOff", Level = LogLevel.Warning,
+        Message = "Automatic memory reclaim missed its target of {TargetBytes} bytes ({BytesAfter} bytes in use after it); the next automatic reclaim waits at least {NextIntervalSeconds} s")]
+    public static partial void AutomaticReclaimBackedOff(ILogger logger, long targetBytes, long bytesAfter, double nextIntervalSeconds);
+
+    [LoggerMessage(EventId = 1010, EventName = "AutomaticReclaimCancelled", Level = LogLevel.Debug,
+        Message = "Automatic memory reclaim cancelled: the monitor was stopped")]
+    public static partial void AutomaticReclaimCancelled(ILogger logger);
+
     [LoggerMessage(EventId = 1100, EventName = "ResourceLoaded", Level = LogLevel.Information,
         Message = "Lazy resource {Resource} loaded in {DurationMs} ms")]
     public static partial void ResourceLoaded(ILogger logger, string resource, double durationMs);

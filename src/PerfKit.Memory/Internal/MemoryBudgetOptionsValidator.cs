@@ -34,7 +34,16 @@ internal sealed class MemoryBudgetOptionsCrossValidator : IValidateOptions<Memor
         }
 
         CheckDuration(builder, nameof(MemoryBudgetOptions.SamplingInterval), options.SamplingInterval, TimeSpan.FromMilliseconds(10), TimeSpan.FromHours(1));
-        CheckDuration(builder, nameof(MemoryBudgetOptions.MinimumReclaimInterval), options.MinimumReclaimInterval, TimeSpan.Zero, TimeSpan.FromDays(1));
+        // Each automatic reclaim runs full, blocking collections: one second apart at the least (0 gave thousands a second).
+        CheckDuration(builder, nameof(MemoryBudgetOptions.MinimumReclaimInterval), options.MinimumReclaimInterval, TimeSpan.FromSeconds(1), TimeSpan.FromDays(1));
+        CheckDuration(builder, nameof(MemoryBudgetOptions.MaximumReclaimInterval), options.MaximumReclaimInterval, TimeSpan.FromSeconds(1), TimeSpan.FromDays(1));
+        if (options.MaximumReclaimInterval < options.MinimumReclaimInterval)
+        {
+            builder.AddError(
+                $"must be at least MinimumReclaimInterval ({options.MinimumReclaimInterval}); it is {options.MaximumReclaimInterval}.",
+                $"{nameof(MemoryBudgetOptions)}.{nameof(MemoryBudgetOptions.MaximumReclaimInterval)}");
+        }
+
         CheckDuration(builder, nameof(MemoryBudgetOptions.ResponderTimeout), options.ResponderTimeout, TimeSpan.FromMilliseconds(1), TimeSpan.FromHours(1));
         return builder.Build();
     }

@@ -11,41 +11,24 @@ namespace PerfKit.Memory.Pooling;
 /// pressure. Arrays come in power-of-two sizes from 16 elements to <see cref="BoundedArrayPoolOptions.MaxArrayLength"/>.
 /// Two tiers: a lock-free thread-local slot per size class (the hot path, as fast as <c>ArrayPool.Shared</c>), and
 /// a shared tier of per-processor stacks bounded by <see cref="BoundedArrayPoolOptions.MaxRetainedBytes"/>.
+/// The slots of a thread that exits are released at the next full collection, without waiting for a reader.
 /// Register it with <see cref="IMemoryBudget.Register(IMemoryPressureResponder)"/> (DI does this) to trim under pressure.
 /// </summary>
 /// <typeparam name="T">The element type.</typeparam>
-public sealed class BoundedArrayPool<T> : ArrayPool<T>, IMemoryPressureResponder, IPoolStatisticsSource, IDisposable
+/// <remarks>
+/// The type is split by concern: this file holds the public surface and the rent/return paths;
+/// <c>BoundedArrayPool.ThreadCaches.cs</c> the thread-local tier and its reclaim when a thread dies;
+/// <c>BoundedArrayPool.SharedTier.cs</c> the byte-capped shared tier; <c>BoundedArrayPool.Statistics.cs</c> trim and counters.
+/// </remarks>
+public sealed partial class BoundedArrayPool<T> : ArrayPool<T>, IMemoryPressureResponder, IPoolStatisticsSource, IDisposable
 {
     private const int MinimumLength = 16;
     private const int MinimumShift = 4;
 
-    private static readonly Lock IdSync = new();
-    private static readonly Stack<int> FreeIds = new();
-    private static int s_nextId;
-
-    [ThreadStatic]
-    private static ThreadCache?[]? t_caches;
-
-    private readonly int _id;
     private readonly int _maxLength;
     private readonly int _bucketCount;
     private readonly long _elementSize;
-    private readonly long _maxRetainedBytes;
-    private readonly bool _threadLocal;
-    private readonly Partition[][] _shared;
-    private readonly Lock _cachesSync = new();
-    private readonly List<ThreadCache> _threadCaches = [];
     private readonly MemoryMetrics _metrics;
-    private long _sharedRetainedBytes;
-    private long _sharedRents;
-    private long _sharedHits;
-    private long _sharedReturns;
-    private long _dropped;
-    private long _trims;
-    private long _trimmedBytes;
-    private long _foldedRents;
-    private long _foldedHits;
-    private long _foldedReturns;
     private int _disposed;
 
     /// <summary>Creates a pool.</summary>
@@ -66,22 +49,8 @@ public sealed class BoundedArrayPool<T> : ArrayPool<T>, IMemoryPressureResponder
         _elementSize = Unsafe.SizeOf<T>();
         _maxRetainedBytes = options.MaxRetainedBytes;
         _threadLocal = options.ThreadLocalCaching;
-        var partitions = Math.Clamp(Environment.ProcessorCount, 1, 16);
-        _shared = new Partition[_bucketCount][];
-        for (var b = 0; b < _bucketCount; b++)
-        {
-            _shared[b] = new Partition[partitions];
-            for (var p = 0; p < partitions; p++)
-            {
-                _shared[b][p] = new Partition(options.MaxArraysPerBucket);
-            }
-        }
-
-        lock (IdSync)
-        {
-            _id = FreeIds.Count > 0 ? FreeIds.Pop() : s_nextId++;
-        }
-
+        _shared = CreateSharedTier(_bucketCount, options.MaxArraysPerBucket);
+        _id = AcquireId();
         _metrics = MemoryMetrics.For(meterFactory);
         _metrics.Track(this);
     }
@@ -144,7 +113,9 @@ public sealed class BoundedArrayPool<T> : ArrayPool<T>, IMemoryPressureResponder
         {
             cache.Returns++;
             ref var slot = ref cache.Slots[bucket];
-            if (slot is null)
+
+            // A disposed pool keeps nothing: the check is one load of a field on the same cache line as _maxLength.
+            if (slot is null && Volatile.Read(ref _disposed) == 0)
             {
                 slot = array;
                 return;
@@ -152,81 +123,6 @@ public sealed class BoundedArrayPool<T> : ArrayPool<T>, IMemoryPressureResponder
         }
 
         ReturnSlow(bucket, array, cache);
-    }
-
-    /// <summary>Drops every retained array, in all tiers and on all threads.</summary>
-    /// <returns>The bytes released.</returns>
-    public long Trim()
-    {
-        long freed = 0;
-        for (var b = 0; b < _bucketCount; b++)
-        {
-            foreach (var partition in _shared[b])
-            {
-                freed += partition.Clear() * BucketLength(b) * _elementSize;
-            }
-        }
-
-        Interlocked.Add(ref _sharedRetainedBytes, -freed);
-        lock (_cachesSync)
-        {
-            foreach (var cache in _threadCaches)
-            {
-                for (var b = 0; b < cache.Slots.Length; b++)
-                {
-                    if (Interlocked.Exchange(ref cache.Slots[b], null) is { } array)
-                    {
-                        freed += array.Length * _elementSize;
-                    }
-                }
-            }
-        }
-
-        Interlocked.Increment(ref _trims);
-        Interlocked.Add(ref _trimmedBytes, freed);
-        return freed;
-    }
-
-    /// <inheritdoc />
-    public ValueTask<long> RespondAsync(MemoryPressureContext context, CancellationToken cancellationToken) => ValueTask.FromResult(Trim());
-
-    /// <summary>The pool's counters, summed over all threads.</summary>
-    /// <returns>The statistics.</returns>
-    public PoolStatistics GetStatistics()
-    {
-        long rents, hits, returns, threadRetained = 0;
-        lock (_cachesSync)
-        {
-            // Counters of exited threads are folded into the pool's own, so they survive their caches.
-            for (var i = _threadCaches.Count - 1; i >= 0; i--)
-            {
-                var cache = _threadCaches[i];
-                if (!cache.Thread.TryGetTarget(out var thread) || !thread.IsAlive)
-                {
-                    _foldedRents += cache.Rents;
-                    _foldedHits += cache.Hits;
-                    _foldedReturns += cache.Returns;
-                    _threadCaches.RemoveAt(i);
-                }
-            }
-
-            (rents, hits, returns) = (_foldedRents, _foldedHits, _foldedReturns);
-            foreach (var cache in _threadCaches)
-            {
-                rents += cache.Rents;
-                hits += cache.Hits;
-                returns += cache.Returns;
-                foreach (var array in cache.Slots)
-                {
-                    threadRetained += (array?.Length ?? 0) * _elementSize;
-                }
-            }
-        }
-
-        rents += Volatile.Read(ref _sharedRents);
-        hits += Volatile.Read(ref _sharedHits);
-        returns += Volatile.Read(ref _sharedReturns);
-        return new PoolStatistics(rents, rents - hits, returns, Volatile.Read(ref _dropped), Volatile.Read(ref _trims), Volatile.Read(ref _trimmedBytes), Volatile.Read(ref _sharedRetainedBytes) + threadRetained);
     }
 
     /// <summary>Trims the pool and stops publishing its statistics. A disposed pool still rents (allocating) and drops returns.</summary>
@@ -244,56 +140,16 @@ public sealed class BoundedArrayPool<T> : ArrayPool<T>, IMemoryPressureResponder
             _threadCaches.Clear();
         }
 
-        lock (IdSync)
-        {
-            FreeIds.Push(_id);
-        }
+        ReleaseId(_id);
     }
+
+    /// <summary>The bytes of <paramref name="count"/> arrays of <paramref name="length"/> elements, in <see langword="long"/> arithmetic (a 1 Gi-element bucket of two arrays overflows an int).</summary>
+    internal static long BytesOf(int count, int length, long elementSize) => (long)count * length * elementSize;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int BucketIndex(int length) => BitOperations.Log2((uint)(length - 1) | (MinimumLength - 1)) + 1 - MinimumShift;
 
     private static int BucketLength(int bucket) => MinimumLength << bucket;
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private ThreadCache? CurrentCache()
-    {
-        var caches = t_caches;
-        if (caches is not null && (uint)_id < (uint)caches.Length)
-        {
-            var cache = caches[_id];
-            if (cache is not null && ReferenceEquals(cache.Owner, this))
-            {
-                return cache;
-            }
-        }
-
-        return null;
-    }
-
-    private ThreadCache? CreateCache()
-    {
-        if (!_threadLocal || Volatile.Read(ref _disposed) != 0)
-        {
-            return null;
-        }
-
-        var caches = t_caches;
-        if (caches is null || caches.Length <= _id)
-        {
-            Array.Resize(ref caches, Math.Max(_id + 1, (caches?.Length ?? 2) * 2));
-            t_caches = caches;
-        }
-
-        var cache = new ThreadCache(this, _bucketCount);
-        caches[_id] = cache;
-        lock (_cachesSync)
-        {
-            _threadCaches.Add(cache);
-        }
-
-        return cache;
-    }
 
     private T[] RentUnpooled(int minimumLength)
     {
@@ -377,101 +233,5 @@ public sealed class BoundedArrayPool<T> : ArrayPool<T>, IMemoryPressureResponder
 
         Interlocked.Increment(ref _sharedReturns);
         Interlocked.Increment(ref _dropped);
-    }
-
-    private T[]? PopShared(int bucket)
-    {
-        var partitions = _shared[bucket];
-        var start = Thread.GetCurrentProcessorId() % partitions.Length;
-        for (var i = 0; i < partitions.Length; i++)
-        {
-            if (partitions[(start + i) % partitions.Length].TryPop() is { } array)
-            {
-                Interlocked.Add(ref _sharedRetainedBytes, -(array.Length * _elementSize));
-                return array;
-            }
-        }
-
-        return null;
-    }
-
-    private bool PushShared(int bucket, T[] array)
-    {
-        var bytes = array.Length * _elementSize;
-        if (Interlocked.Add(ref _sharedRetainedBytes, bytes) > _maxRetainedBytes)
-        {
-            Interlocked.Add(ref _sharedRetainedBytes, -bytes);
-            return false;
-        }
-
-        var partitions = _shared[bucket];
-        var start = Thread.GetCurrentProcessorId() % partitions.Length;
-        for (var i = 0; i < partitions.Length; i++)
-        {
-            if (partitions[(start + i) % partitions.Length].TryPush(array))
-            {
-                return true;
-            }
-        }
-
-        Interlocked.Add(ref _sharedRetainedBytes, -bytes);
-        return false;
-    }
-
-    private sealed class ThreadCache(BoundedArrayPool<T> owner, int buckets)
-    {
-        public readonly BoundedArrayPool<T> Owner = owner;
-        public readonly T[]?[] Slots = new T[]?[buckets];
-        public readonly WeakReference<Thread> Thread = new(System.Threading.Thread.CurrentThread);
-        public long Rents;
-        public long Hits;
-        public long Returns;
-    }
-
-    private sealed class Partition(int capacity)
-    {
-        private readonly T[]?[] _items = new T[]?[capacity];
-        private readonly Lock _sync = new();
-        private int _count;
-
-        public bool TryPush(T[] array)
-        {
-            lock (_sync)
-            {
-                if (_count == _items.Length)
-                {
-                    return false;
-                }
-
-                _items[_count++] = array;
-                return true;
-            }
-        }
-
-        public T[]? TryPop()
-        {
-            lock (_sync)
-            {
-                if (_count == 0)
-                {
-                    return null;
-                }
-
-                var array = _items[--_count];
-                _items[_count] = null;
-                return array;
-            }
-        }
-
-        public int Clear()
-        {
-            lock (_sync)
-            {
-                var count = _count;
-                Array.Clear(_items, 0, count);
-                _count = 0;
-                return count;
-            }
-        }
     }
 }

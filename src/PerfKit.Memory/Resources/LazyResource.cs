@@ -10,10 +10,11 @@ namespace PerfKit.Memory.Resources;
 /// unloaded (disposed) when idle or under memory pressure, and reloaded transparently on the next use. Callers
 /// hold a <see cref="LazyResourceLease{T}"/>; the resource is never disposed while a lease is out: an unload asked
 /// for meanwhile happens when the last lease is released. A failed load reaches every waiting caller with the
-/// original exception and is tried again on the next use.
+/// original exception and is tried again on the next use. A load that finishes after the resource was disposed
+/// is disposed at once, never stored.
 /// </summary>
 /// <typeparam name="T">The resource type; disposed on unload if it is <see cref="IDisposable"/> or <see cref="IAsyncDisposable"/>.</typeparam>
-public sealed class LazyResource<T> : IMemoryPressureResponder, IAsyncDisposable
+public sealed class LazyResource<T> : IMemoryPressureResponder, IAsyncDisposable, IDisposable
     where T : class
 {
     private readonly Func<CancellationToken, ValueTask<T>> _factory;
@@ -132,23 +133,58 @@ public sealed class LazyResource<T> : IMemoryPressureResponder, IAsyncDisposable
         return await UnloadAsync("pressure").ConfigureAwait(false) ? bytes : 0;
     }
 
-    /// <summary>Unloads the resource (waiting for no lease) and refuses new acquisitions.</summary>
+    /// <summary>Unloads the resource (waiting for no lease) and refuses new acquisitions. A load still running is disposed when it finishes.</summary>
     /// <returns>A task that completes when the resource is disposed or will be on its last release.</returns>
     public async ValueTask DisposeAsync()
     {
-        lock (_sync)
+        if (!MarkDisposed())
         {
-            if (_disposed)
-            {
-                return;
-            }
-
-            _disposed = true;
+            return;
         }
 
         await _disposeCts.CancelAsync().ConfigureAwait(false);
         _idleTimer?.Dispose();
         await UnloadAsync("dispose").ConfigureAwait(false);
+        _disposeCts.Dispose();
+    }
+
+    /// <summary>
+    /// Like <see cref="DisposeAsync"/>, for synchronous owners (a <c>ServiceProvider</c> disposed with <c>Dispose()</c>).
+    /// A resource that is only <see cref="IAsyncDisposable"/> is disposed by waiting for its <c>DisposeAsync</c>;
+    /// prefer <see cref="DisposeAsync"/> where you can.
+    /// </summary>
+    public void Dispose()
+    {
+        if (!MarkDisposed())
+        {
+            return;
+        }
+
+        _disposeCts.Cancel();
+        _idleTimer?.Dispose();
+        T? value;
+        lock (_sync)
+        {
+            if (_value is null)
+            {
+                value = null;
+            }
+            else if (_leases > 0)
+            {
+                _unloadWhenReleased = true;
+                value = null;
+            }
+            else
+            {
+                value = TakeValue();
+            }
+        }
+
+        if (value is not null)
+        {
+            DisposeValueSynchronously(value, "dispose");
+        }
+
         _disposeCts.Dispose();
     }
 
@@ -184,11 +220,14 @@ public sealed class LazyResource<T> : IMemoryPressureResponder, IAsyncDisposable
     private Task StartLoad()
     {
         var signal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        _ = LoadAsync(signal);
+
+        // The token is taken here, under the lock and before any dispose, so a dispose that races the load finds it
+        // cancelled rather than a disposed source.
+        _ = LoadAsync(signal, _disposeCts.Token);
         return signal.Task;
     }
 
-    private async Task LoadAsync(TaskCompletionSource signal)
+    private async Task LoadAsync(TaskCompletionSource signal, CancellationToken disposeToken)
     {
         // Yield so that the factory never runs under the caller's lock or on its stack.
         await Task.Yield();
@@ -196,15 +235,28 @@ public sealed class LazyResource<T> : IMemoryPressureResponder, IAsyncDisposable
         var allocatedBefore = GC.GetTotalAllocatedBytes();
         try
         {
-            var value = await _factory(_disposeCts.Token).ConfigureAwait(false)
+            var value = await _factory(disposeToken).ConfigureAwait(false)
                 ?? throw new InvalidOperationException($"The factory of lazy resource '{Name}' returned null.");
             var elapsed = _timeProvider.GetElapsedTime(started);
+            bool disposedMeanwhile;
             lock (_sync)
             {
-                _value = value;
                 _loading = null;
-                _loadedBytes = _options.EstimatedSizeBytes > 0 ? _options.EstimatedSizeBytes : Math.Max(0, GC.GetTotalAllocatedBytes() - allocatedBefore);
-                _unloadWhenReleased = false;
+                disposedMeanwhile = _disposed;
+                if (!disposedMeanwhile)
+                {
+                    _value = value;
+                    _loadedBytes = _options.EstimatedSizeBytes > 0 ? _options.EstimatedSizeBytes : Math.Max(0, GC.GetTotalAllocatedBytes() - allocatedBefore);
+                    _unloadWhenReleased = false;
+                }
+            }
+
+            if (disposedMeanwhile)
+            {
+                // Work that finishes after dispose is disposed, not stored; the waiters then see the resource disposed.
+                await DisposeValueAsync(value, "dispose").ConfigureAwait(false);
+                signal.SetResult();
+                return;
             }
 
             _metrics.ResourceLoads.Add(1, _nameTag, new("result", "success"));
@@ -270,6 +322,45 @@ public sealed class LazyResource<T> : IMemoryPressureResponder, IAsyncDisposable
         _unloadWhenReleased = false;
         _idleTimer?.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         return value;
+    }
+
+    private bool MarkDisposed()
+    {
+        lock (_sync)
+        {
+            if (_disposed)
+            {
+                return false;
+            }
+
+            _disposed = true;
+            return true;
+        }
+    }
+
+    private void DisposeValueSynchronously(T value, string reason)
+    {
+        try
+        {
+            switch (value)
+            {
+                case IDisposable disposable:
+                    disposable.Dispose();
+                    break;
+                case IAsyncDisposable asyncDisposable:
+                    asyncDisposable.DisposeAsync().AsTask().GetAwaiter().GetResult();
+                    break;
+            }
+        }
+#pragma warning disable CA1031 // A resource that fails to dispose is logged; it is unloaded either way.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            Log.ResourceDisposeFailed(_logger, ex, Name);
+        }
+
+        _metrics.ResourceUnloads.Add(1, _nameTag, new("reason", reason));
+        Log.ResourceUnloaded(_logger, Name, reason);
     }
 
     private async Task DisposeValueAsync(T value, string reason)

@@ -38,8 +38,21 @@ public sealed class LoadResult
     /// <summary>Iterations completed (passed or failed).</summary>
     public long Iterations { get; }
 
-    /// <summary>Failed iterations: by check reason, or by exception type for scenarios that threw.</summary>
+    /// <summary>Failed iterations: by check reason, or by exception type for scenarios that threw (their messages: <see cref="FailureMessages"/>).</summary>
     public IReadOnlyDictionary<string, long> FailuresByReason { get; }
+
+    /// <summary>The most distinct messages kept for each exception type in <see cref="FailureMessages"/>.</summary>
+    public const int MaxFailureMessagesPerReason = 3;
+
+    /// <summary>The longest message kept in <see cref="FailureMessages"/>, in characters; longer ones are cut and end with an ellipsis.</summary>
+    public const int MaxFailureMessageLength = 200;
+
+    /// <summary>
+    /// For scenarios that threw: the first distinct exception messages of each reason (exception type) in
+    /// <see cref="FailuresByReason"/>, at most <see cref="MaxFailureMessagesPerReason"/> each, each at most
+    /// <see cref="MaxFailureMessageLength"/> characters, so a report says why and not only what.
+    /// </summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<string>> FailureMessages { get; internal init; } = new Dictionary<string, IReadOnlyList<string>>();
 
     /// <summary>Failed iterations in all.</summary>
     public long Failures => FailuresByReason.Values.Sum();
@@ -86,8 +99,20 @@ public sealed class LoadResult
     /// </summary>
     public string? AbortedBecause { get; internal init; }
 
+    /// <summary>Whether the run used a <see cref="ClosedModel"/> (see <see cref="ClosedModelNote"/>).</summary>
+    internal bool IsClosedModel { get; init; }
+
+    /// <summary>What a closed model's percentiles leave out, said wherever they are shown.</summary>
+    internal const string ClosedModelNote = "closed model: its percentiles exclude the waiting of arrivals that were never sent (each virtual user waits for its previous iteration, so a stall is one slow sample, not one per user that would have arrived); use an OpenModel for latency SLOs";
+
     /// <summary>Whether a threshold stopped the run early.</summary>
     public bool WasAborted => AbortedBecause is not null;
+
+    /// <summary>A failure reason with its kept messages, quoted: <c>InvalidOperationException: "pool exhausted"; "…"</c>.</summary>
+    internal string DescribeFailure(string reason) =>
+        FailureMessages.TryGetValue(reason, out var messages) && messages.Count > 0
+            ? reason + ": " + string.Join("; ", messages.Select(m => "\"" + m + "\""))
+            : reason;
 
     /// <summary>The percentiles every summary shows (text, HTML, JSON), before the max.</summary>
     internal static readonly double[] SummaryPercentiles = [50, 90, 95, 99, 99.9];
@@ -128,9 +153,14 @@ public sealed class LoadResult
             text.AppendLine(CultureInfo.InvariantCulture, $" {Ms(h.Max)} |");
         }
 
+        if (IsClosedModel)
+        {
+            text.AppendLine("Note: " + ClosedModelNote + ".");
+        }
+
         foreach (var (reason, count) in FailuresByReason.OrderByDescending(f => f.Value))
         {
-            text.AppendLine(CultureInfo.InvariantCulture, $"- failed {count:N0}×: {reason}");
+            text.AppendLine(CultureInfo.InvariantCulture, $"- failed {count:N0}×: {DescribeFailure(reason)}");
         }
 
         if (Dropped > 0)

@@ -9,12 +9,16 @@ public static class LoadTest
 {
     /// <summary>Runs <paramref name="scenario"/> under <paramref name="model"/> until the model's limit or cancellation.</summary>
     /// <param name="name">The run's name, for reports.</param>
-    /// <param name="scenario">One iteration. Throwing fails the iteration (counted by exception type), never the run; <see cref="ScenarioContext.Fail"/> fails it with a reason.</param>
+    /// <param name="scenario">One iteration. Throwing fails the iteration (counted by exception type, with its first few messages in <see cref="LoadResult.FailureMessages"/>), never the run; <see cref="ScenarioContext.Fail"/> fails it with a reason. In the open model each arrival starts on a thread-pool thread, so work before the first await does not hold up later arrivals (with a <see cref="VirtualLoadClock"/> arrivals run inline, deterministically).</param>
     /// <param name="model">A <see cref="ClosedModel"/> or an <see cref="OpenModel"/>; bad values throw naming the property.</param>
     /// <param name="clock">The clock; default the system clock (pass a <see cref="VirtualLoadClock"/> for deterministic generator tests).</param>
     /// <param name="cancellationToken">Stops the run early; what ran is reported.</param>
     /// <returns>The result.</returns>
-    public static Task<LoadResult> RunAsync(string name, Func<ScenarioContext, ValueTask> scenario, LoadModel model, LoadClock? clock = null, CancellationToken cancellationToken = default)
+    public static Task<LoadResult> RunAsync(string name, Func<ScenarioContext, ValueTask> scenario, LoadModel model, LoadClock? clock = null, CancellationToken cancellationToken = default) =>
+        RunOnProcessorsAsync(name, scenario, model, clock, Environment.ProcessorCount, cancellationToken);
+
+    /// <summary>As the public overload, with the processor count that sizes the recorder given (tests force a large machine's).</summary>
+    internal static Task<LoadResult> RunOnProcessorsAsync(string name, Func<ScenarioContext, ValueTask> scenario, LoadModel model, LoadClock? clock, int processorCount, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
         ArgumentNullException.ThrowIfNull(scenario);
@@ -23,18 +27,18 @@ public static class LoadTest
         clock ??= LoadClock.System();
         return model switch
         {
-            ClosedModel closed => RunClosedAsync(name, scenario, closed, clock, cancellationToken),
-            OpenModel open => RunOpenAsync(name, scenario, open, clock, cancellationToken),
+            ClosedModel closed => RunClosedAsync(name, scenario, closed, clock, processorCount, cancellationToken),
+            OpenModel open => RunOpenAsync(name, scenario, open, clock, processorCount, cancellationToken),
             _ => throw new ArgumentException($"Unknown load model {model.GetType().Name}.", nameof(model)),
         };
     }
 
-    private static async Task<LoadResult> RunClosedAsync(string name, Func<ScenarioContext, ValueTask> scenario, ClosedModel model, LoadClock clock, CancellationToken cancellationToken)
+    private static async Task<LoadResult> RunClosedAsync(string name, Func<ScenarioContext, ValueTask> scenario, ClosedModel model, LoadClock clock, int processorCount, CancellationToken cancellationToken)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var start = clock.Elapsed;
         var measuredFrom = start + model.WarmUp;
-        var recorder = new Recorder(withOpenModelHistograms: false, model.AbortWhen, stop) { MeasuredFrom = measuredFrom };
+        var recorder = new Recorder(withOpenModelHistograms: false, model.AbortWhen, stop, processorCount) { MeasuredFrom = measuredFrom };
         var schedule = model.IsRamping ? model.Schedule() : null;
         using var graceful = new GracefulStop(clock, stop, model.GracefulStop);
         if (model.Duration is { } runFor)
@@ -77,15 +81,15 @@ public static class LoadTest
 
                     context.Reset(iteration, user);
                     var began = clock.Elapsed;
-                    var failure = await RunOnceAsync(scenario, context, graceful).ConfigureAwait(false);
-                    if (failure is Canceled)
+                    var outcome = await RunOnceAsync(scenario, context, graceful).ConfigureAwait(false);
+                    if (outcome.Reason is Canceled)
                     {
                         break;
                     }
 
                     if (!warmingUp)
                     {
-                        recorder.Record(user, began, clock.Elapsed - began, null, null, failure);
+                        recorder.Record(user, began, clock.Elapsed - began, null, null, outcome);
                     }
 
                     if (model.ThinkTime > TimeSpan.Zero && !await TryWaitAsync(clock, clock.Elapsed + model.ThinkTime, stop.Token).ConfigureAwait(false))
@@ -101,15 +105,15 @@ public static class LoadTest
         var describe = schedule is null
             ? string.Create(CultureInfo.InvariantCulture, $"closed, {model.VirtualUsers} virtual users")
             : string.Create(CultureInfo.InvariantCulture, $"closed, ramping {Describe(model.StartUsers, model.Stages)} virtual users");
-        return recorder.Result(name, describe, clock.Elapsed - measuredFrom, dropped: 0, invalidReason: null);
+        return recorder.Result(name, describe, clock.Elapsed - measuredFrom, dropped: 0, invalidReason: null, closed: true);
     }
 
-    private static async Task<LoadResult> RunOpenAsync(string name, Func<ScenarioContext, ValueTask> scenario, OpenModel model, LoadClock clock, CancellationToken cancellationToken)
+    private static async Task<LoadResult> RunOpenAsync(string name, Func<ScenarioContext, ValueTask> scenario, OpenModel model, LoadClock clock, int processorCount, CancellationToken cancellationToken)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var start = clock.Elapsed;
         var measuredFrom = start + model.WarmUp;
-        var recorder = new Recorder(withOpenModelHistograms: true, model.AbortWhen, stop) { MeasuredFrom = measuredFrom };
+        var recorder = new Recorder(withOpenModelHistograms: true, model.AbortWhen, stop, processorCount) { MeasuredFrom = measuredFrom };
         var running = 1; // the generator's own share, released when it has scheduled everything
         var drained = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         long dropped = 0;
@@ -117,6 +121,11 @@ public static class LoadTest
         long index = 0;
         var spin = model.SpinWindow > TimeSpan.Zero && clock.MovesByItself;
         using var graceful = new GracefulStop(clock, stop, model.GracefulStop);
+
+        // A virtual clock is moved by the scenarios themselves: they run inline, so the simulation stays deterministic
+        // (a scenario that advances the clock by a second holds the generator for that second, as a stall would).
+        var inline = clock is VirtualLoadClock;
+        Action<Arrival> startArrival = a => _ = RunArrivalAsync(a.Iteration, a.Intended, a.Measured);
 
         foreach (var offset in model.Schedule().Arrivals())
         {
@@ -140,7 +149,17 @@ public static class LoadTest
             }
 
             Interlocked.Increment(ref running);
-            _ = RunArrivalAsync(measured ? i - warmUpArrivals : -1, intended, clock.Elapsed, measured);
+            var arrival = new Arrival(measured ? i - warmUpArrivals : -1, intended, measured);
+            if (inline)
+            {
+                startArrival(arrival);
+            }
+            else
+            {
+                // Off the generator: a scenario's synchronous prefix (CPU work, a lock, a blocking call before its
+                // first await) holds its own thread, never the schedule. The execution context flows, as in Task.Run.
+                ThreadPool.QueueUserWorkItem(startArrival, arrival, preferLocal: false);
+            }
         }
 
         graceful.Arm(clock.Elapsed);
@@ -160,19 +179,20 @@ public static class LoadTest
         var describe = model.Stages.Count == 1 && model.StartRate == model.Stages[0].Target
             ? string.Create(CultureInfo.InvariantCulture, $"open, {model.RatePerSecond:0.##}/s for {model.Duration.TotalSeconds:0.##} s")
             : string.Create(CultureInfo.InvariantCulture, $"open, ramping {Describe(model.StartRate, model.Stages)}/s over {model.Duration.TotalSeconds:0.##} s");
-        return recorder.Result(name, describe, clock.Elapsed - measuredFrom, dropped, invalid);
+        return recorder.Result(name, describe, clock.Elapsed - measuredFrom, dropped, invalid, closed: false);
 
-        async Task RunArrivalAsync(long iteration, TimeSpan intended, TimeSpan actual, bool measured)
+        async Task RunArrivalAsync(long iteration, TimeSpan intended, bool measured)
         {
+            var actual = clock.Elapsed; // when the iteration really starts: scheduler lag includes any wait for a thread
             try
             {
                 var context = new ScenarioContext(clock, stop.Token);
                 context.Reset(iteration, -1);
-                var failure = await RunOnceAsync(scenario, context, graceful).ConfigureAwait(false);
-                if (measured && failure is not Canceled)
+                var outcome = await RunOnceAsync(scenario, context, graceful).ConfigureAwait(false);
+                if (measured && outcome.Reason is not Canceled)
                 {
                     var end = clock.Elapsed;
-                    recorder.Record(Environment.CurrentManagedThreadId, intended, end - intended, end - actual, actual - intended, failure);
+                    recorder.Record(Environment.CurrentManagedThreadId, intended, end - intended, end - actual, actual - intended, outcome);
                 }
             }
             finally
@@ -195,25 +215,32 @@ public static class LoadTest
 
     // Pooled: a scenario that really awaits (any I/O) would otherwise cost a state-machine box per iteration.
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private static async ValueTask<string?> RunOnceAsync(Func<ScenarioContext, ValueTask> scenario, ScenarioContext context, GracefulStop graceful)
+    private static async ValueTask<Outcome> RunOnceAsync(Func<ScenarioContext, ValueTask> scenario, ScenarioContext context, GracefulStop graceful)
     {
         try
         {
             await scenario(context).ConfigureAwait(false);
-            return context.FailureReason;
+            return new Outcome(context.FailureReason, null);
         }
         catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
         {
             // Cut off by the graceful stop: a failure whose latency (so far) is recorded as a lower bound.
-            return graceful.Fired ? Interrupted : Canceled;
+            return new Outcome(graceful.Fired ? Interrupted : Canceled, null);
         }
 #pragma warning disable CA1031 // A scenario that throws is a failed iteration, counted by exception type, never a crashed run.
         catch (Exception ex)
 #pragma warning restore CA1031
         {
-            return ex.GetType().Name;
+            // The message is kept (a few per type) so that a report says why; Message is only read on failure.
+            return new Outcome(ex.GetType().Name, ex.Message);
         }
     }
+
+    /// <summary>An arrival handed from the generator to a thread-pool thread.</summary>
+    private readonly record struct Arrival(long Iteration, TimeSpan Intended, bool Measured);
+
+    /// <summary>How an iteration ended: null reason for a pass; the exception message when it threw.</summary>
+    private readonly record struct Outcome(string? Reason, string? Message);
 
     // Sleep until the spin window, then yield the core in a loop until the moment: timer wake-ups are ~1 ms coarse.
     private static async ValueTask<bool> SpinUntilAsync(LoadClock clock, TimeSpan until, TimeSpan window, CancellationToken cancellationToken)
@@ -317,18 +344,21 @@ public static class LoadTest
     {
         private readonly Stripe[] _stripes;
         private readonly ConcurrentDictionary<string, long> _failures = new(StringComparer.Ordinal);
+        private readonly ConcurrentDictionary<string, List<string>> _messages = new(StringComparer.Ordinal);
         private readonly IReadOnlyList<LoadThreshold> _abortWhen;
         private readonly CancellationTokenSource _stop;
+        private readonly Lock _checkSync = new();
+        private LatencyHistogram? _checkBuffer;
         private long _iterations;
         private long _failed;
         private long _checkedSecond;
         private string? _abortedBecause;
 
-        public Recorder(bool withOpenModelHistograms, IReadOnlyList<LoadThreshold> abortWhen, CancellationTokenSource stop)
+        public Recorder(bool withOpenModelHistograms, IReadOnlyList<LoadThreshold> abortWhen, CancellationTokenSource stop, int processorCount)
         {
             _abortWhen = abortWhen;
             _stop = stop;
-            _stripes = new Stripe[Math.Max(2, Environment.ProcessorCount * 2)];
+            _stripes = new Stripe[StripeCount(processorCount)];
             for (var i = 0; i < _stripes.Length; i++)
             {
                 _stripes[i] = new Stripe(withOpenModelHistograms);
@@ -337,8 +367,18 @@ public static class LoadTest
 
         public TimeSpan MeasuredFrom { get; set; }
 
-        public void Record(int worker, TimeSpan began, TimeSpan latency, TimeSpan? uncorrected, TimeSpan? lag, string? failure)
+        /// <summary>
+        /// Two stripes a core keep workers apart, but each stripe holds up to three 220 KB histograms: uncapped, a
+        /// 64-core machine would spend 85 MB on them. Past <see cref="MaxStripes"/> the locks (held for a few
+        /// nanoseconds a record) are not what limits a run.
+        /// </summary>
+        internal static int StripeCount(int processorCount) => Math.Clamp(processorCount * 2, 2, MaxStripes);
+
+        internal const int MaxStripes = 16;
+
+        public void Record(int worker, TimeSpan began, TimeSpan latency, TimeSpan? uncorrected, TimeSpan? lag, Outcome outcome)
         {
+            var failure = outcome.Reason;
             var stripe = _stripes[(int)((uint)worker % (uint)_stripes.Length)];
             var second = (int)Math.Max(0, (began - MeasuredFrom).Ticks / TimeSpan.TicksPerSecond);
             lock (stripe.Sync)
@@ -366,11 +406,34 @@ public static class LoadTest
             if (failure is not null)
             {
                 _failures.AddOrUpdate(failure, 1, static (_, n) => n + 1);
+                if (outcome.Message is { } message)
+                {
+                    KeepMessage(failure, message);
+                }
             }
 
             if (_abortWhen.Count > 0)
             {
                 CheckThresholds(second, failure is not null);
+            }
+        }
+
+        // The first distinct messages of each reason, bounded in number and length: a report says why, in constant memory.
+        private void KeepMessage(string reason, string message)
+        {
+            var kept = _messages.GetOrAdd(reason, static _ => new List<string>(LoadResult.MaxFailureMessagesPerReason));
+            lock (kept)
+            {
+                if (kept.Count >= LoadResult.MaxFailureMessagesPerReason)
+                {
+                    return;
+                }
+
+                var text = message.Length <= LoadResult.MaxFailureMessageLength ? message : string.Concat(message.AsSpan(0, LoadResult.MaxFailureMessageLength - 1), "…");
+                if (!kept.Contains(text))
+                {
+                    kept.Add(text);
+                }
             }
         }
 
@@ -389,34 +452,43 @@ public static class LoadTest
                 return;
             }
 
-            var iterations = Volatile.Read(ref _iterations);
-            var failures = Volatile.Read(ref _failed);
-            LatencyHistogram? latency = null;
-            foreach (var threshold in _abortWhen)
+            // One check at a time (two seconds can be checked at once by different workers), on one reused merge
+            // buffer: a 220 KB copy a second would otherwise be garbage.
+            lock (_checkSync)
             {
-                if (threshold.NeedsLatency && latency is null && iterations >= threshold.MinIterations)
+                var iterations = Volatile.Read(ref _iterations);
+                var failures = Volatile.Read(ref _failed);
+                LatencyHistogram? latency = null;
+                foreach (var threshold in _abortWhen)
                 {
-                    latency = Merge(s => s.Latency);
-                }
-
-                if (threshold.Broken(iterations, failures, latency) is { } reason)
-                {
-                    if (Interlocked.CompareExchange(ref _abortedBecause, reason, null) is null)
+                    if (threshold.NeedsLatency && latency is null && iterations >= threshold.MinIterations)
                     {
-                        _stop.Cancel();
+                        _checkBuffer ??= new LatencyHistogram();
+                        _checkBuffer.Reset();
+                        latency = MergeInto(_checkBuffer, s => s.Latency);
                     }
 
-                    return;
+                    if (threshold.Broken(iterations, failures, latency) is { } reason)
+                    {
+                        if (Interlocked.CompareExchange(ref _abortedBecause, reason, null) is null)
+                        {
+                            _stop.Cancel();
+                        }
+
+                        return;
+                    }
                 }
             }
         }
 
         public TimeSpan SchedulerLagPercentile(double percentile) => Merge(s => s.Lag)?.Percentile(percentile) ?? TimeSpan.Zero;
 
-        public LoadResult Result(string name, string model, TimeSpan duration, long dropped, string? invalidReason) =>
+        public LoadResult Result(string name, string model, TimeSpan duration, long dropped, string? invalidReason, bool closed) =>
             new(name, model, _stripes.Sum(s => s.Count), new Dictionary<string, long>(_failures, StringComparer.Ordinal), Merge(s => s.Latency)!, Merge(s => s.Uncorrected), Merge(s => s.Lag), dropped, duration, invalidReason, Timeline())
             {
                 AbortedBecause = Volatile.Read(ref _abortedBecause),
+                FailureMessages = _messages.ToDictionary(m => m.Key, m => { lock (m.Value) { return (IReadOnlyList<string>)[.. m.Value]; } }, StringComparer.Ordinal),
+                IsClosedModel = closed,
             };
 
         private List<LoadSecond> Timeline()
@@ -447,14 +519,11 @@ public static class LoadTest
             return timeline;
         }
 
-        private LatencyHistogram? Merge(Func<Stripe, LatencyHistogram?> pick)
-        {
-            if (pick(_stripes[0]) is null)
-            {
-                return null;
-            }
+        private LatencyHistogram? Merge(Func<Stripe, LatencyHistogram?> pick) =>
+            pick(_stripes[0]) is null ? null : MergeInto(new LatencyHistogram(), pick);
 
-            var merged = new LatencyHistogram();
+        private LatencyHistogram MergeInto(LatencyHistogram merged, Func<Stripe, LatencyHistogram?> pick)
+        {
             foreach (var stripe in _stripes)
             {
                 lock (stripe.Sync)

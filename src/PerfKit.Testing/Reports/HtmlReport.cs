@@ -53,7 +53,9 @@ internal static class HtmlReport
         html.Append(CultureInfo.InvariantCulture, $"<h2>Run: {E(run.Name)}</h2><p>{E(run.Model)} — {run.Iterations:N0} iterations in {run.Duration.TotalSeconds:0.##} s, {run.Throughput:N0}/s, errors {run.ErrorRate * 100:0.##}%, ")
             .Append(run.IsValid ? "valid" : "<span class=\"fail\">INVALID</span>: " + E(run.InvalidReason!))
             .Append(run.WasAborted ? ", <span class=\"fail\">aborted</span>: " + E(run.AbortedBecause!) : string.Empty)
-            .Append("</p><table><tr><th>latency (ms)</th><th>p50</th><th>p90</th><th>p95</th><th>p99</th><th>p99.9</th><th>max</th></tr>");
+            .Append("</p>")
+            .Append(run.IsClosedModel ? "<p class=\"note\">Note: " + E(LoadResult.ClosedModelNote) + ".</p>" : string.Empty)
+            .Append("<table><tr><th>latency (ms)</th><th>p50</th><th>p90</th><th>p95</th><th>p99</th><th>p99.9</th><th>max</th></tr>");
         foreach (var (label, h) in run.LatencyRows())
         {
             html.Append(CultureInfo.InvariantCulture, $"<tr><td>{E(label)}</td>");
@@ -68,10 +70,11 @@ internal static class HtmlReport
         html.Append("</table>");
         if (run.FailuresByReason.Count > 0)
         {
-            html.Append("<table><tr><th>failure</th><th>count</th></tr>");
+            html.Append("<table><tr><th>failure</th><th>count</th><th>first messages</th></tr>");
             foreach (var (reason, count) in run.FailuresByReason.OrderByDescending(f => f.Value))
             {
-                html.Append(CultureInfo.InvariantCulture, $"<tr><td>{E(reason)}</td><td class=\"n\">{count:N0}</td></tr>");
+                var messages = string.Join("<br>", (run.FailureMessages.GetValueOrDefault(reason) ?? []).Select(E));
+                html.Append(CultureInfo.InvariantCulture, $"<tr><td>{E(reason)}</td><td class=\"n\">{count:N0}</td><td>{messages}</td></tr>");
             }
 
             html.Append("</table>");

@@ -71,8 +71,11 @@ public sealed class ReadinessReport
         Track(run);
         var actual = run.Latency.Percentile(percentile);
         var name = Invariant($"p{percentile} latency of {run.Name} below {limit.TotalMilliseconds} ms");
+        var measured = run.IsClosedModel
+            ? Invariant($"measured {actual.TotalMilliseconds:0.###} ms; ") + LoadResult.ClosedModelNote
+            : Invariant($"measured {actual.TotalMilliseconds:0.###} ms from the intended start (open model)");
         return run.IsValid
-            ? Check(name, actual < limit, Invariant($"measured {actual.TotalMilliseconds:0.###} ms (from intended start where the model is open)"))
+            ? Check(name, actual < limit, measured)
             : Check(name, false, "the run is invalid: " + run.InvalidReason);
     }
 
@@ -83,7 +86,7 @@ public sealed class ReadinessReport
     public ReadinessReport CheckErrorRate(LoadResult run, double maximum)
     {
         Track(run);
-        var reasons = string.Join(", ", run.FailuresByReason.OrderByDescending(f => f.Value).Select(f => Invariant($"{f.Key} ×{f.Value}")));
+        var reasons = string.Join(", ", run.FailuresByReason.OrderByDescending(f => f.Value).Select(f => Invariant($"{run.DescribeFailure(f.Key)} ×{f.Value}")));
         return Check(Invariant($"error rate of {run.Name} below {maximum:P2}"), run.ErrorRate < maximum, Invariant($"measured {run.ErrorRate:P2}") + (reasons.Length > 0 ? " (" + reasons + ")" : string.Empty));
     }
 
@@ -201,6 +204,23 @@ public sealed class ReadinessReport
                 {
                     json.WriteString("abortedBecause", run.AbortedBecause);
                 }
+                json.WriteStartArray("failuresByReason");
+                foreach (var (reason, count) in run.FailuresByReason.OrderByDescending(f => f.Value))
+                {
+                    json.WriteStartObject();
+                    json.WriteString("reason", reason);
+                    json.WriteNumber("count", count);
+                    json.WriteStartArray("messages");
+                    foreach (var message in run.FailureMessages.GetValueOrDefault(reason) ?? [])
+                    {
+                        json.WriteStringValue(message);
+                    }
+
+                    json.WriteEndArray();
+                    json.WriteEndObject();
+                }
+
+                json.WriteEndArray();
                 json.WriteStartObject("latencyMs");
                 foreach (var p in LoadResult.SummaryPercentiles)
                 {
@@ -257,12 +277,14 @@ public sealed class ReadinessReport
         return Encoding.UTF8.GetString(stream.ToArray());
     }
 
-    /// <summary>The report as JUnit XML: one test suite, one test case per check, a failure element for each failed check.</summary>
+    /// <summary>The report as JUnit XML (declared UTF-8; write it as UTF-8, as <see cref="WriteAsync"/> does): one test suite, one test case per check, a failure element for each failed check, and the runs' summaries as the suite's output.</summary>
     /// <returns>The XML text.</returns>
     public string ToJUnitXml()
     {
-        var text = new StringBuilder();
-        using (var xml = XmlWriter.Create(text, new XmlWriterSettings { Indent = true, OmitXmlDeclaration = false }))
+        // Written through UTF-8 bytes, not a StringBuilder: a writer over a string declares encoding="utf-16", and
+        // the file (UTF-8, as every report file is written) would then be refused by XML parsers.
+        using var stream = new MemoryStream();
+        using (var xml = XmlWriter.Create(stream, new XmlWriterSettings { Indent = true, OmitXmlDeclaration = false, Encoding = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false) }))
         {
             xml.WriteStartElement("testsuites");
             xml.WriteStartElement("testsuite");
@@ -289,11 +311,17 @@ public sealed class ReadinessReport
                 xml.WriteEndElement();
             }
 
+            if (_runs.Count > 0)
+            {
+                // The runs' summaries (percentiles, failures with their first messages), as CI test tabs show a suite's output.
+                xml.WriteElementString("system-out", string.Join(Environment.NewLine, _runs.Select(r => r.ToString())));
+            }
+
             xml.WriteEndElement();
             xml.WriteEndElement();
         }
 
-        return text.ToString();
+        return Encoding.UTF8.GetString(stream.ToArray());
     }
 
     /// <summary>

@@ -13,11 +13,21 @@ internal sealed class SvgChart
     public const string Green = "#2da44e";
     public const string Red = "#cf222e";
 
+    /// <summary>Estimated advance of one character of the 13 px bold title, for layout.</summary>
+    internal const double TitleCharWidth = 8;
+
+    /// <summary>Estimated advance of one character of the 11 px legend text, for layout.</summary>
+    internal const double LegendCharWidth = 6.2;
+
     private const double Width = 680;
     private const double Height = 280;
     private const double Left = 64;
     private const double Right = 16;
-    private const double Top = 28;
+
+    // The title has the first row to itself and the legend the second, so a long title never runs into the legend.
+    private const double TitleBaseline = 17;
+    private const double LegendBaseline = 35;
+    private const double Top = 46;
     private const double Bottom = 44;
 
     private readonly StringBuilder _body = new();
@@ -108,7 +118,7 @@ internal sealed class SvgChart
     {
         var svg = new StringBuilder();
         svg.Append(CultureInfo.InvariantCulture, $"<svg class=\"chart\" role=\"img\" viewBox=\"0 0 {Width} {Height}\" width=\"{Width}\" height=\"{Height}\" xmlns=\"http://www.w3.org/2000/svg\"><title>{Escape(_title)}</title>");
-        svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{F(Left)}\" y=\"16\" class=\"t\">{Escape(_title)}</text>");
+        svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{F(Left)}\" y=\"{F(TitleBaseline)}\" class=\"t\">{Escape(Fit(_title, (Width - Left - Right) / TitleCharWidth))}</text>");
 
         // Grid and y ticks.
         var step = _yMax / 5;
@@ -130,20 +140,24 @@ internal sealed class SvgChart
         svg.Append(_body);
         svg.Append(CultureInfo.InvariantCulture, $"<line stroke=\"#57606a\" x1=\"{F(Left)}\" x2=\"{F(Left)}\" y1=\"{F(Top)}\" y2=\"{F(Top + PlotHeight)}\"/><line stroke=\"#57606a\" x1=\"{F(Left)}\" x2=\"{F(Left + PlotWidth)}\" y1=\"{F(Top + PlotHeight)}\" y2=\"{F(Top + PlotHeight)}\"/>");
 
-        // Legend, top right.
+        // Legend, right-aligned on the row below the title.
         var lx = Width - Right;
         for (var i = _legend.Count - 1; i >= 0; i--)
         {
             var (label, color, dashed) = _legend[i];
-            var width = 26 + (label.Length * 6.2);
+            var width = 26 + (label.Length * LegendCharWidth);
             lx -= width + 10;
-            svg.Append(CultureInfo.InvariantCulture, $"<line stroke=\"{color}\" stroke-width=\"3\"{(dashed ? " stroke-dasharray=\"6 4\"" : string.Empty)} x1=\"{F(lx)}\" x2=\"{F(lx + 20)}\" y1=\"12\" y2=\"12\"/><text x=\"{F(lx + 24)}\" y=\"16\">{Escape(label)}</text>");
+            svg.Append(CultureInfo.InvariantCulture, $"<line stroke=\"{color}\" stroke-width=\"3\"{(dashed ? " stroke-dasharray=\"6 4\"" : string.Empty)} x1=\"{F(lx)}\" x2=\"{F(lx + 20)}\" y1=\"{F(LegendBaseline - 4)}\" y2=\"{F(LegendBaseline - 4)}\"/><text x=\"{F(lx + 24)}\" y=\"{F(LegendBaseline)}\">{Escape(label)}</text>");
         }
 
         return svg.Append("</svg>").ToString();
     }
 
     internal static string Escape(string text) => WebUtility.HtmlEncode(text);
+
+    /// <summary>The text cut to <paramref name="characters"/> (with an ellipsis); the full title stays in the SVG's tooltip.</summary>
+    private static string Fit(string text, double characters) =>
+        text.Length <= characters ? text : string.Concat(text.AsSpan(0, Math.Max(1, (int)characters - 1)), "…");
 
     internal static string Number(double value) => value switch
     {

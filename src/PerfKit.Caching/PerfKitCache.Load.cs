@@ -7,7 +7,8 @@ public sealed partial class PerfKitCache
 {
     private ValueTask<T> GetOrCreateSlowAsync<TState, T>(string key, TState state, Func<CacheFactoryContext, TState, CancellationToken, ValueTask<T>> factory, CacheEntryOptions options, CancellationToken cancellationToken)
     {
-        options.Validate(nameof(options));
+        ThrowIfDisposed();
+        ValidateEntryOptions(options);
         if (options.Size > _options.MaximumEntrySize)
         {
             return ValueTask.FromException<T>(TooLarge(key, options.Size));
@@ -17,8 +18,8 @@ public sealed partial class PerfKitCache
         {
             if (_inflight.TryGetValue(key, out var running))
             {
-                _metrics.Add(_metrics.CoalescedWaits);
-                return AwaitLoadAsync<T>(running.WaitAsync(), cancellationToken);
+                _metrics.Add(_metrics.Instruments.CoalescedWaits);
+                return JoinLoadAsync(running, key, state, factory, options, cancellationToken);
             }
 
             var load = new InFlight();
@@ -27,7 +28,7 @@ public sealed partial class PerfKitCache
                 continue;
             }
 
-            _ = LoadAsync(key, state, factory, options, readDistributed: true, background: false, load);
+            _ = LoadAsync(key, state, factory, options, readDistributed: true, refreshing: null, load);
             if (load.TryGetOutcome(out var entry, out var error))
             {
                 // Completed synchronously (the usual miss with a synchronous or cached answer): no task, no wait.
@@ -51,20 +52,38 @@ public sealed partial class PerfKitCache
         return entry.CopyOnRead ? Copy(value) : value;
     }
 
-    private void StartEagerRefresh<TState, T>(string key, TState state, Func<CacheFactoryContext, TState, CancellationToken, ValueTask<T>> factory, CacheEntryOptions options)
+    /// <summary>
+    /// Waits for the load already running for the key. If that load produced a value of another type (the key is read
+    /// as two types), this caller's own load follows, so it gets a <typeparamref name="T"/> from its own factory,
+    /// never a silent <c>default</c>.
+    /// </summary>
+    private async ValueTask<T> JoinLoadAsync<TState, T>(InFlight running, string key, TState state, Func<CacheFactoryContext, TState, CancellationToken, ValueTask<T>> factory, CacheEntryOptions options, CancellationToken cancellationToken)
+    {
+        var entry = await running.WaitAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (TryCast(entry.Value, out T value))
+        {
+            return entry.CopyOnRead ? Copy(value) : value;
+        }
+
+        return await GetOrCreateSlowAsync(key, state, factory, options, cancellationToken).ConfigureAwait(false);
+    }
+
+    private void StartEagerRefresh<TState, T>(string key, TState state, Func<CacheFactoryContext, TState, CancellationToken, ValueTask<T>> factory, CacheEntryOptions options, CacheEntry current)
     {
         if (!_inflight.ContainsKey(key))
         {
             var load = new InFlight();
             if (_inflight.TryAdd(key, load))
             {
-                _ = LoadAsync(key, state, factory, options, readDistributed: false, background: true, load);
+                _ = LoadAsync(key, state, factory, options, readDistributed: false, refreshing: current, load);
             }
         }
     }
 
-    private async Task LoadAsync<TState, T>(string key, TState state, Func<CacheFactoryContext, TState, CancellationToken, ValueTask<T>> factory, CacheEntryOptions options, bool readDistributed, bool background, InFlight load)
+    // refreshing: for an eager refresh, the entry being refreshed (its next refresh is pushed back if this one fails).
+    private async Task LoadAsync<TState, T>(string key, TState state, Func<CacheFactoryContext, TState, CancellationToken, ValueTask<T>> factory, CacheEntryOptions options, bool readDistributed, CacheEntry? refreshing, InFlight load)
     {
+        var background = refreshing is not null;
         var releaseNow = true;
         try
         {
@@ -79,13 +98,18 @@ public sealed partial class PerfKitCache
                 return;
             }
 
-            if (readDistributed && _distributed is not null && !options.SkipDistributedCache)
+            if (readDistributed && _store is not null && !options.SkipDistributedCache)
             {
-                var (fresh, distributedStale, unavailable) = await ReadDistributedAsync<T>(key).ConfigureAwait(false);
+                // The load is shared by every caller of the key: no one caller's token cancels it (the timeout bounds it).
+                var (fresh, distributedStale, unavailable) = await ReadDistributedAsync<T>(key, options, CancellationToken.None).ConfigureAwait(false);
                 if (fresh is not null)
                 {
                     fresh.CopyOnRead = options.CopyOnRead;
-                    StoreL1(fresh);
+                    if (fresh.Size <= _options.MaximumEntrySize)
+                    {
+                        StoreL1(fresh);
+                    }
+
                     load.Complete(fresh);
                     return;
                 }
@@ -103,7 +127,7 @@ public sealed partial class PerfKitCache
 
             if (stale is not null && _clock.NowMs < Volatile.Read(ref stale.FailSafeRetryAt))
             {
-                _metrics.Add(_metrics.StaleServed, "reason", "throttled");
+                _metrics.Add(_metrics.Instruments.StaleServed, "reason", "throttled");
                 load.Complete(stale);
                 return;
             }
@@ -115,8 +139,10 @@ public sealed partial class PerfKitCache
 #pragma warning restore CA1031
         {
             load.Fail(ex);
-            if (background)
+            if (refreshing is not null)
             {
+                // Without fail-safe nothing else throttles a failing refresh: back off as fail-safe would.
+                Volatile.Write(ref refreshing.EagerRefreshAt, _clock.NowMs + (long)options.FailSafeThrottle.TotalMilliseconds);
                 Log.BackgroundFactoryFailed(_logger, ex, Name, key);
             }
         }
@@ -140,8 +166,9 @@ public sealed partial class PerfKitCache
 
         var context = CacheFactoryContext.Rent(key, options, hasStale, stale?.Value);
         using var activity = CacheMetrics.ActivitySource.StartActivity("perfkit.cache.factory", ActivityKind.Internal);
-        activity?.SetTag("perfkit.cache.name", Name);
-        activity?.SetTag("perfkit.cache.key", key);
+
+        // The cache's name only: keys are unbounded and may carry personal data.
+        activity?.SetTag(PerfKitCachingDiagnostics.Tags.Cache, Name);
         _metrics.Request("factory", "miss");
 
         ValueTask<T> pending;
@@ -177,12 +204,12 @@ public sealed partial class PerfKitCache
         }
         catch (TimeoutException) when (!running.IsCompleted)
         {
-            _metrics.Add(_metrics.FactoryCalls, "result", "timeout");
+            _metrics.Add(_metrics.Instruments.FactoryCalls, "result", "timeout");
             var kind = hasStale && options.FactorySoftTimeout is not null ? "soft" : "hard";
             if (stale is not null && (kind == "soft" || options.FailSafeMaxStaleness is not null))
             {
                 Log.FactoryTimedOutServingStale(_logger, Name, key, kind);
-                _metrics.Add(_metrics.StaleServed, "reason", kind + "_timeout");
+                _metrics.Add(_metrics.Instruments.StaleServed, "reason", kind + "_timeout");
                 load.Complete(stale);
             }
             else
@@ -196,16 +223,16 @@ public sealed partial class PerfKitCache
         }
         catch (Exception ex) when (stale is not null && options.FailSafeMaxStaleness is not null && ex is not OperationCanceledException)
         {
-            _metrics.Add(_metrics.FactoryCalls, "result", "failure");
+            _metrics.Add(_metrics.Instruments.FactoryCalls, "result", "failure");
             Volatile.Write(ref stale.FailSafeRetryAt, _clock.NowMs + (long)options.FailSafeThrottle.TotalMilliseconds);
             Log.FactoryFailedServingStale(_logger, ex, Name, key, options.FailSafeThrottle);
-            _metrics.Add(_metrics.StaleServed, "reason", "failure");
+            _metrics.Add(_metrics.Instruments.StaleServed, "reason", "failure");
             load.Complete(stale);
             return true;
         }
         catch (Exception)
         {
-            _metrics.Add(_metrics.FactoryCalls, "result", "failure");
+            _metrics.Add(_metrics.Instruments.FactoryCalls, "result", "failure");
             throw;
         }
     }
@@ -231,7 +258,7 @@ public sealed partial class PerfKitCache
 
     private async ValueTask<CacheEntry> CompleteAsync<T>(string key, T value, FactoryDecision decision, CacheEntryOptions options)
     {
-        _metrics.Add(_metrics.FactoryCalls, "result", "success");
+        _metrics.Add(_metrics.Instruments.FactoryCalls, "result", "success");
         if (decision.NotCached)
         {
             return new CacheEntry(key, value, 0, 0, long.MaxValue, 0, null, 0);
@@ -239,14 +266,10 @@ public sealed partial class PerfKitCache
 
         var entry = CreateEntry(key, value, decision.Duration, decision.Tags, decision.Size, options);
         StoreL1(entry);
-        if (_distributed is not null && !options.SkipDistributedCache)
+        var inL2 = _store is null || options.SkipDistributedCache || await WriteDistributedAsync(entry, value).ConfigureAwait(false);
+        if (inL2 && _backplane is not null)
         {
-            await WriteDistributedAsync(entry, value, CancellationToken.None).ConfigureAwait(false);
-        }
-
-        if (_backplane is not null)
-        {
-            await PublishAsync(CacheInvalidationKind.Key, key, CancellationToken.None).ConfigureAwait(false);
+            await PublishAsync(CacheInvalidationKind.Key, key).ConfigureAwait(false);
         }
 
         return entry;
