@@ -2,6 +2,8 @@
 // (a test checks that every C# block of the README stands in this file).
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using PerfKit.Caching;
+using PerfKit.Caching.Redis;
 
 namespace PerfKit.Showcase;
 
@@ -17,5 +19,17 @@ internal static class RedisQuickStart
                 o.KeyPrefix = "shop:";             // L2 keys are "shop:{key}"
             });
         return builder.Build();
+    }
+
+    public static PerfKitCache WithoutDependencyInjection(string redis)
+    {
+        var options = new PerfKitRedisOptions { Configuration = redis, KeyPrefix = "shop:" };
+        var connection = new RedisConnection(options);    // owned: closed when disposed
+        var cache = new PerfKitCache(new PerfKitCacheOptions(), new PerfKitCacheDependencies
+        {
+            DistributedCache = new RedisDistributedCacheStore(connection, options),
+            Backplane = new RedisCacheBackplane(connection, options.Channel),
+        });
+        return cache;
     }
 }
