@@ -31,6 +31,34 @@ public sealed class RedisCacheTests(RedisServer redis) : IAsyncDisposable
     }
 
     [Fact]
+    public async Task PerKeyError_AKeyOfAnotherTypeInRedis_IsAMissOfThatKeyOnly_AndIsOverwritten()
+    {
+        SkipWithoutRedis();
+        var a = await NodeAsync();
+        var b = await NodeAsync();
+        await using var raw = await RedisTestSupport.RawAsync(redis);
+        await raw.GetDatabase().ExecuteAsync("HSET", _prefix + "bad", "field", "value");
+        await b.SetAsync("good", 5, cancellationToken: Ct);
+
+        (await a.GetOrCreateAsync("bad", (_, _) => ValueTask.FromResult("fresh"), cancellationToken: Ct)).Should().Be("fresh");
+        (await a.GetOrCreateAsync("good", (_, _) => ValueTask.FromResult(-1), cancellationToken: Ct)).Should().Be(5, "L2 is still used for the other keys: one bad key is not an outage");
+
+        await RedisTestSupport.Eventually(async () => await raw.GetDatabase().KeyTypeAsync(_prefix + "bad") == RedisType.String, "the bad key is overwritten by the factory's value");
+    }
+
+    [Fact]
+    public async Task SubSecondDuration_ReachesRedisAsAMillisecondTtl()
+    {
+        SkipWithoutRedis();
+        var a = await NodeAsync();
+        await using var raw = await RedisTestSupport.RawAsync(redis);
+
+        await a.SetAsync("short", 1, new CacheEntryOptions { Duration = TimeSpan.FromMilliseconds(800) }, Ct);
+
+        ((long)await raw.GetDatabase().ExecuteAsync("PTTL", _prefix + "short")).Should().BeInRange(1, 800, "an 800 ms entry reaches Redis with its TTL in milliseconds");
+    }
+
+    [Fact]
     public async Task Backplane_SetOnOneNode_EvictsTheOtherNodesL1Copy()
     {
         SkipWithoutRedis();
