@@ -68,6 +68,26 @@ public sealed class RedisRestartTests(RedisServer redis) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Backplane_StillNotSubscribedAfterTheWarningDelay_WarnsOnce_AndLogsTheRecovery()
+    {
+        SkipUnlessRestartable();
+        using var logs = new FakeLoggerProvider();
+        using var loggerFactory = LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Debug).AddProvider(logs));
+        await redis.StopAsync();
+        await using var connection = new RedisConnection(new PerfKitRedisOptions { Configuration = redis.Endpoint + ",connectTimeout=500" });
+        await using var backplane = new RedisCacheBackplane(connection, _prefix + "channel", loggerFactory) { SubscribeWarningDelay = TimeSpan.FromSeconds(1) };
+        using var subscription = backplane.Subscribe(_ => { });
+
+        await Eventually(() => Has(logs, "BackplaneSubscribeFailed"), "a warning once the channel is still unsubscribed after the warning delay", seconds: 30);
+        await redis.StartAsync();
+        await Eventually(() => Has(logs, "BackplaneSubscribed"), "the recovery is logged", seconds: 30);
+
+        backplane.IsSubscribed.Should().BeTrue();
+        logs.Collector.GetSnapshot().Count(r => r.Id.Name == "BackplaneSubscribeFailed").Should().Be(1, "one warning per outage, debug logs for the retries");
+        logs.Collector.GetSnapshot().Should().Contain(r => r.Id.Name == "BackplaneSubscribePending" && r.Level == LogLevel.Debug);
+    }
+
+    [Fact]
     public async Task Store_ServerDownAtStart_FailsWithinTheToken_ThenRecoversWithoutRestart()
     {
         SkipUnlessRestartable();
@@ -90,6 +110,8 @@ public sealed class RedisRestartTests(RedisServer redis) : IAsyncLifetime
             return await store.GetAsync("k", timeout.Token) is { Length: 1 };
         }, "the store works once the server is up, without a restart", seconds: 30);
     }
+
+    private static bool Has(FakeLoggerProvider logs, string eventName) => logs.Collector.GetSnapshot().Any(r => r.Id.Name == eventName);
 
     private async Task<bool> IsUpAsync()
     {
