@@ -9,7 +9,8 @@ namespace PerfKit.Caching.Redis;
 /// PerfKit's L2 over StackExchange.Redis: each payload is a plain Redis string <c>{KeyPrefix}{key}</c> written with
 /// <c>SET … PX</c> (millisecond TTL) and read with <c>GETRANGE key 0 MaximumPayloadBytes</c>, so an oversized value is a
 /// quick per-key error; tag markers are strings <c>{KeyPrefix}__tag:{tag}</c> holding the invalidation time in Unix
-/// milliseconds (decimal), all read with one <c>MGET</c> and written by a small Lua script that keeps the later time.
+/// milliseconds (decimal), all read with one <c>MGET</c> and written by a small Lua script that keeps the later time
+/// (on a server without scripting — Garnet without <c>--lua</c> — by <c>SET … PX</c>, where the last writer wins).
 /// </summary>
 /// <remarks>
 /// <para>
@@ -46,6 +47,7 @@ public sealed class RedisDistributedCacheStore : IDistributedCacheStore
     private readonly RedisKey _keyPrefix;
     private readonly RedisKey _tagPrefix;
     private readonly int _maximumPayloadBytes;
+    private bool _scriptsUnavailable;
 
     /// <summary>Creates the store over a shared connection.</summary>
     /// <param name="connection">The connection, shared with the backplane; the store never disposes it.</param>
@@ -173,10 +175,28 @@ public sealed class RedisDistributedCacheStore : IDistributedCacheStore
         ArgumentNullException.ThrowIfNull(tag);
         cancellationToken.ThrowIfCancellationRequested();
         var database = await DatabaseAsync(cancellationToken).ConfigureAwait(false);
-        var milliseconds = (long)ToMilliseconds(timeToLive).TotalMilliseconds;
-        var evaluation = database.ScriptEvaluateAsync(SetTagScript, [_tagPrefix.Append(tag)], [invalidatedAtUtcMs, milliseconds]);
-        await RedisTasks.WaitAsync(evaluation, cancellationToken).ConfigureAwait(false);
+        var ttl = ToMilliseconds(timeToLive);
+        var marker = _tagPrefix.Append(tag);
+        if (!Volatile.Read(ref _scriptsUnavailable))
+        {
+            try
+            {
+                var evaluation = database.ScriptEvaluateAsync(SetTagScript, [marker], [invalidatedAtUtcMs, (long)ttl.TotalMilliseconds]);
+                await RedisTasks.WaitAsync(evaluation, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (RedisServerException ex) when (IsScriptingUnavailable(ex))
+            {
+                Volatile.Write(ref _scriptsUnavailable, true);
+            }
+        }
+
+        // Without scripting (Garnet without --lua, EVAL denied by an ACL): SET … PX, the last writer wins.
+        await RedisTasks.WaitAsync(database.StringSetAsync(marker, invalidatedAtUtcMs, ttl, keepTtl: false, When.Always, CommandFlags.None), cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>Whether tag markers are written without the script, because the server refused it.</summary>
+    internal bool ScriptsUnavailable => Volatile.Read(ref _scriptsUnavailable);
 
     private static bool TryParseMarker(RedisValue value, out long milliseconds) => value.TryParse(out milliseconds) && milliseconds >= 0;
 
@@ -186,6 +206,11 @@ public sealed class RedisDistributedCacheStore : IDistributedCacheStore
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(timeToLive, TimeSpan.Zero);
         return TimeSpan.FromMilliseconds(Math.Ceiling(timeToLive.TotalMilliseconds));
     }
+
+    private static bool IsScriptingUnavailable(RedisServerException ex) =>
+        ex.Message.Contains("unknown command", StringComparison.OrdinalIgnoreCase)
+        || ex.Message.Contains("scripting", StringComparison.OrdinalIgnoreCase)
+        || ex.Message.StartsWith("NOPERM", StringComparison.Ordinal);
 
     private static bool IsWrongType(RedisServerException ex) => ex.Message.StartsWith("WRONGTYPE", StringComparison.Ordinal);
 
