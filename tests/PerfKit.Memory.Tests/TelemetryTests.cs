@@ -23,7 +23,7 @@ public sealed class TelemetryTests
         using var failures = new MetricCollector<long>(meters, PerfKitMemoryDiagnostics.MeterName, "perfkit.memory.responder.failures");
         var probe = new FakeMemoryProbe(usage: 900 * MiB);
         var calls = new List<string>();
-        using var budget = new MemoryBudget(
+        using var budget = TestBudget.New(
             new MemoryBudgetOptions { BudgetBytes = 1000 * MiB, AutomaticReclaim = false, CompactAsLastResort = false },
             new FakeTimeProvider(), probe,
             [new FailingResponder(), new RecordingResponder("cache", 10, probe, 600 * MiB, calls)],
@@ -48,11 +48,11 @@ public sealed class TelemetryTests
         using var retained = new MetricCollector<long>(meters, PerfKitMemoryDiagnostics.MeterName, "perfkit.memory.pool.retained");
         using var loads = new MetricCollector<long>(meters, PerfKitMemoryDiagnostics.MeterName, "perfkit.memory.resource.loads");
         var probe = new FakeMemoryProbe(usage: 900 * MiB);
-        using var budget = new MemoryBudget(new MemoryBudgetOptions { BudgetBytes = 1000 * MiB, AutomaticReclaim = false }, new FakeTimeProvider(), probe, meterFactory: meters);
+        using var budget = TestBudget.New(new MemoryBudgetOptions { BudgetBytes = 1000 * MiB, AutomaticReclaim = false }, new FakeTimeProvider(), probe, meterFactory: meters);
         budget.Start();
-        using var pool = new BoundedArrayPool<byte>(new BoundedArrayPoolOptions { Name = "metered" }, meters);
+        using var pool = new BoundedArrayPool<byte>(new BoundedArrayPoolOptions { Name = "metered" }, new PerfKitMemoryDependencies { MeterFactory = meters });
         pool.Return(pool.Rent(4096));
-        await using var resource = new LazyResource<object>(_ => ValueTask.FromResult(new object()), new LazyResourceOptions { Name = "table" }, meterFactory: meters);
+        await using var resource = new LazyResource<object>(_ => ValueTask.FromResult(new object()), new LazyResourceOptions { Name = "table" }, new PerfKitMemoryDependencies { MeterFactory = meters });
         (await resource.AcquireAsync(TestContext.Current.CancellationToken)).Dispose();
 
         level.RecordObservableInstruments();

@@ -1,4 +1,3 @@
-using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using PerfKit.Memory.Internal;
@@ -34,32 +33,31 @@ public sealed class LazyResource<T> : IMemoryPressureResponder, IAsyncDisposable
     private bool _unloadWhenReleased;
     private bool _disposed;
 
-    /// <summary>Creates a lazy resource. Nothing loads until the first <see cref="AcquireAsync"/>.</summary>
+    /// <summary>Creates a lazy resource with default options. Nothing loads until the first <see cref="AcquireAsync"/>.</summary>
+    /// <param name="factory">
+    /// Loads the resource. It runs once per load, with a token cancelled only when this object is disposed. An
+    /// <c>async</c> lambda fits; a method that returns a <see cref="Task{TResult}"/> is wrapped:
+    /// <c>ct =&gt; new ValueTask&lt;T&gt;(LoadAsync(ct))</c>.
+    /// </param>
+    public LazyResource(Func<CancellationToken, ValueTask<T>> factory)
+        : this(factory, new LazyResourceOptions())
+    {
+    }
+
+    /// <summary>Creates a lazy resource. Nothing loads until the first <see cref="AcquireAsync"/>. Bad options throw <see cref="Microsoft.Extensions.Options.OptionsValidationException"/> naming every bad option.</summary>
     /// <param name="factory">Loads the resource. It runs once per load, with a token cancelled only when this object is disposed.</param>
-    /// <param name="options">The options; default <see cref="LazyResourceOptions"/> as constructed.</param>
-    /// <param name="timeProvider">The clock of the idle timeout; default <see cref="TimeProvider.System"/>.</param>
-    /// <param name="loggerFactory">Where logs go; default none.</param>
-    /// <param name="meterFactory">Creates the <c>PerfKit.Memory</c> meter; default a shared meter.</param>
-    public LazyResource(
-        Func<CancellationToken, ValueTask<T>> factory,
-        LazyResourceOptions? options = null,
-        TimeProvider? timeProvider = null,
-        ILoggerFactory? loggerFactory = null,
-        IMeterFactory? meterFactory = null)
+    /// <param name="options">The options.</param>
+    /// <param name="dependencies">The clock of the idle timeout, logging and metering; each defaults when absent.</param>
+    public LazyResource(Func<CancellationToken, ValueTask<T>> factory, LazyResourceOptions options, PerfKitMemoryDependencies? dependencies = null)
     {
         ArgumentNullException.ThrowIfNull(factory);
-        options ??= new LazyResourceOptions();
-        if (options.IdleTimeout <= TimeSpan.Zero && options.IdleTimeout != Timeout.InfiniteTimeSpan)
-        {
-            throw new ArgumentOutOfRangeException("options.IdleTimeout", options.IdleTimeout, "LazyResourceOptions.IdleTimeout must be positive, or Timeout.InfiniteTimeSpan to never unload for idleness.");
-        }
-
-        ArgumentOutOfRangeException.ThrowIfNegative(options.EstimatedSizeBytes, "options.EstimatedSizeBytes");
+        ArgumentNullException.ThrowIfNull(options);
+        LazyResourceOptionsValidator.ThrowIfInvalid(options);
         _factory = factory;
         _options = options;
-        _timeProvider = timeProvider ?? TimeProvider.System;
-        _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("PerfKit.Memory.LazyResource");
-        _metrics = MemoryMetrics.For(meterFactory);
+        _timeProvider = dependencies?.TimeProvider ?? TimeProvider.System;
+        _logger = (dependencies?.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger("PerfKit.Memory.LazyResource");
+        _metrics = MemoryMetrics.For(dependencies?.MeterFactory);
         Name = options.Name ?? typeof(T).Name;
         _nameTag = new("resource", Name);
         if (options.IdleTimeout != Timeout.InfiniteTimeSpan)
