@@ -97,7 +97,43 @@ public sealed class PerfKitTestingServiceTests
 
         var start = () => host.StartAsync(Ct);
 
-        (await start.Should().ThrowAsync<OptionsValidationException>())
-            .Which.Failures.Should().BeEquivalentTo(["PerfKitTestingOptions.ReportDirectory must name a folder.", "PerfKitTestingOptions.Formats must be one or more of Markdown, Json, JUnit and Html (was None)."]);
+        var failures = (await start.Should().ThrowAsync<OptionsValidationException>()).Which.Failures.ToList();
+        failures.Should().HaveCount(2);
+        failures[0].Should().Contain("PerfKitTestingOptions.ReportDirectory must name a folder.");
+        failures[1].Should().Be("PerfKitTestingOptions.Formats must be one or more of Markdown, Json, JUnit and Html (was None).");
+    }
+
+    [Fact]
+    public void AddPerfKitTesting_Twice_RegistersOnce_AppliesBothConfigures_AndReturnsABuilder()
+    {
+        var services = new ServiceCollection();
+
+        var first = services.AddPerfKitTesting(o => o.ReportDirectory = "reports");
+        var second = services.AddPerfKitTesting(o => o.Formats = ReportFormats.Json);
+        using var provider = services.BuildServiceProvider();
+
+        first.Services.Should().BeSameAs(services);
+        second.Services.Should().BeSameAs(services);
+        services.Count(d => d.ServiceType == typeof(ILoadTestRunner)).Should().Be(1);
+        var options = provider.GetRequiredService<IOptions<PerfKitTestingOptions>>().Value;
+        options.ReportDirectory.Should().Be("reports");
+        options.Formats.Should().Be(ReportFormats.Json);
+    }
+
+    [Fact]
+    public async Task AddPerfKitTesting_BindsAConfigurationSection_AndValidatesItAtStart()
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Configuration["PerfKit:Testing:ReportDirectory"] = "from-config";
+        builder.Configuration["PerfKit:Testing:Formats"] = "Markdown, Html";
+        builder.Services.AddPerfKitTesting(builder.Configuration.GetSection("PerfKit:Testing"));
+        using var host = builder.Build();
+
+        await host.StartAsync(Ct);
+
+        var options = host.Services.GetRequiredService<IOptions<PerfKitTestingOptions>>().Value;
+        options.ReportDirectory.Should().Be("from-config");
+        options.Formats.Should().Be(ReportFormats.Markdown | ReportFormats.Html);
+        await host.StopAsync(Ct);
     }
 }

@@ -107,26 +107,3 @@ internal sealed class LoadTestRunner : ILoadTestRunner, IDisposable
         }
     }
 }
-
-internal sealed class PerfKitTestingOptionsValidator : IValidateOptions<PerfKitTestingOptions>
-{
-    public ValidateOptionsResult Validate(string? name, PerfKitTestingOptions options)
-    {
-        var failures = new List<string>();
-        if (string.IsNullOrWhiteSpace(options.ReportDirectory))
-        {
-            failures.Add("PerfKitTestingOptions.ReportDirectory must name a folder.");
-        }
-        else if (options.ReportDirectory.IndexOfAny(Path.GetInvalidPathChars()) >= 0)
-        {
-            failures.Add($"PerfKitTestingOptions.ReportDirectory '{options.ReportDirectory}' contains characters not allowed in a path.");
-        }
-
-        if ((options.Formats & ReportFormats.All) == 0 || (options.Formats & ~ReportFormats.All) != 0)
-        {
-            failures.Add($"PerfKitTestingOptions.Formats must be one or more of Markdown, Json, JUnit and Html (was {options.Formats}).");
-        }
-
-        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
-    }
-}
