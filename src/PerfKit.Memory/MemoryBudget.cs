@@ -10,7 +10,7 @@ namespace PerfKit.Memory;
 /// timer every <see cref="MemoryBudgetOptions.SamplingInterval"/> and after gen2 collections, and it alone starts
 /// automatic reclaims (a caller's <see cref="Sample"/> only reads).
 /// </summary>
-public sealed partial class MemoryBudget : IMemoryBudget, IDisposable
+public sealed partial class MemoryBudget : IMemoryBudget, IDisposable, IAsyncDisposable
 {
     private readonly MemoryBudgetOptions _options;
     private readonly TimeProvider _timeProvider;
@@ -136,6 +136,14 @@ public sealed partial class MemoryBudget : IMemoryBudget, IDisposable
 
         // Not disposed: a reclaim being cancelled may still link to its token; it holds no timer.
         runCts?.Cancel();
+    }
+
+    /// <summary>Like <see cref="Dispose"/>, for <c>await using</c> and asynchronous owners; nothing in the budget's dispose waits.</summary>
+    /// <returns>A completed task.</returns>
+    public ValueTask DisposeAsync()
+    {
+        Dispose();
+        return ValueTask.CompletedTask;
     }
 
     /// <summary>Stops the monitor (see <see cref="Stop"/>) and completes every observer; an observer that throws is logged and does not stop the others.</summary>

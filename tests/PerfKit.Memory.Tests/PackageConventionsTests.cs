@@ -17,4 +17,8 @@ public sealed class PackageConventionsTests
     [Fact]
     public void MeterName_IsThePackageId() =>
         PerfKitMemoryDiagnostics.MeterName.Should().Be(Package.GetName().Name);
+
+    [Fact]
+    public void DisposablePublicTypes_ImplementBothDisposeAndDisposeAsync() =>
+        PackageConventions.DisposablePublicTypesImplementBoth(Package);
 }

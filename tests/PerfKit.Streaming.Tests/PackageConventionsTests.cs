@@ -22,4 +22,8 @@ public sealed class PackageConventionsTests
     [Fact]
     public void ActivitySourceName_IsThePackageId() =>
         PerfKitStreamingDiagnostics.ActivitySourceName.Should().Be(Package.GetName().Name);
+
+    [Fact]
+    public void DisposablePublicTypes_ImplementBothDisposeAndDisposeAsync() =>
+        PackageConventions.DisposablePublicTypesImplementBoth(Package);
 }

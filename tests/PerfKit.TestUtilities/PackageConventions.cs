@@ -42,4 +42,21 @@ public static class PackageConventions
             (type.IsAbstract && type.IsSealed).Should().BeTrue("{0} must be a static class", type.Name);
         }
     }
+
+    /// <summary>
+    /// Every exported class or struct that is disposable implements both <see cref="IDisposable"/> and
+    /// <see cref="IAsyncDisposable"/> (CONVENTIONS.md: a synchronous <c>ServiceProvider.Dispose()</c> must work, and
+    /// <c>await using</c> too). The check scans every exported type, so it cannot pass over an empty assembly.
+    /// </summary>
+    public static void DisposablePublicTypesImplementBoth(Assembly assembly)
+    {
+        var exported = assembly.GetExportedTypes();
+        exported.Should().NotBeEmpty("a check over no types proves nothing: {0} must export its API", assembly.GetName().Name);
+        var halfDisposable = exported
+            .Where(t => !t.IsInterface)
+            .Where(t => typeof(IDisposable).IsAssignableFrom(t) != typeof(IAsyncDisposable).IsAssignableFrom(t))
+            .Select(t => t.FullName)
+            .ToList();
+        halfDisposable.Should().BeEmpty("every disposable public type of {0} must implement both IDisposable and IAsyncDisposable", assembly.GetName().Name);
+    }
 }

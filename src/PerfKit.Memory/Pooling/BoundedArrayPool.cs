@@ -19,7 +19,7 @@ namespace PerfKit.Memory.Pooling;
 /// <c>BoundedArrayPool.ThreadCaches.cs</c> the thread-local tier and its reclaim when a thread dies;
 /// <c>BoundedArrayPool.SharedTier.cs</c> the byte-capped shared tier; <c>BoundedArrayPool.Statistics.cs</c> trim and counters.
 /// </remarks>
-public sealed partial class BoundedArrayPool<T> : ArrayPool<T>, IMemoryPressureResponder, IPoolStatisticsSource, IDisposable
+public sealed partial class BoundedArrayPool<T> : ArrayPool<T>, IMemoryPressureResponder, IPoolStatisticsSource, IDisposable, IAsyncDisposable
 {
     private const int MinimumLength = 16;
     private const int MinimumShift = 4;
@@ -124,6 +124,14 @@ public sealed partial class BoundedArrayPool<T> : ArrayPool<T>, IMemoryPressureR
         }
 
         ReturnSlow(bucket, array, cache);
+    }
+
+    /// <summary>Like <see cref="Dispose"/>, for <c>await using</c> and asynchronous owners; nothing in the pool's dispose waits.</summary>
+    /// <returns>A completed task.</returns>
+    public ValueTask DisposeAsync()
+    {
+        Dispose();
+        return ValueTask.CompletedTask;
     }
 
     /// <summary>Trims the pool and stops publishing its statistics. A disposed pool still rents (allocating) and drops returns.</summary>

@@ -9,7 +9,7 @@ namespace PerfKit.Memory.Pooling;
 /// pressure. Dropped and trimmed objects that are <see cref="IDisposable"/> are disposed.
 /// </summary>
 /// <typeparam name="T">The pooled type.</typeparam>
-public sealed class BoundedObjectPool<T> : ObjectPool<T>, IMemoryPressureResponder, IPoolStatisticsSource, IDisposable
+public sealed class BoundedObjectPool<T> : ObjectPool<T>, IMemoryPressureResponder, IPoolStatisticsSource, IDisposable, IAsyncDisposable
     where T : class
 {
     private readonly IPooledObjectPolicy<T> _policy;
@@ -140,6 +140,14 @@ public sealed class BoundedObjectPool<T> : ObjectPool<T>, IMemoryPressureRespond
     {
         var retained = (Volatile.Read(ref _first) is null ? 0 : 1) + _items.Count(static i => i is not null);
         return new PoolStatistics(Volatile.Read(ref _rents), Volatile.Read(ref _misses), Volatile.Read(ref _returns), Volatile.Read(ref _dropped), Volatile.Read(ref _trims), Volatile.Read(ref _trimmedBytes), retained * _objectSize);
+    }
+
+    /// <summary>Like <see cref="Dispose"/>, for <c>await using</c> and asynchronous owners; retained objects are disposed as by <see cref="Dispose"/>.</summary>
+    /// <returns>A completed task.</returns>
+    public ValueTask DisposeAsync()
+    {
+        Dispose();
+        return ValueTask.CompletedTask;
     }
 
     /// <summary>Trims the pool and stops publishing its statistics; later returns are dropped.</summary>
