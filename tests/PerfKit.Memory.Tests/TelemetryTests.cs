@@ -11,6 +11,36 @@ public sealed class TelemetryTests
 {
     private const long MiB = 1024 * 1024;
 
+    [Fact]
+    public void EveryPublishedInstrument_IsListedInPerfKitMemoryDiagnostics_AndEveryListedOneIsPublished()
+    {
+        var meters = NewMeterFactory();
+        var published = new HashSet<string>();
+        using var listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, _) =>
+            {
+                if (instrument.Meter.Name == PerfKitMemoryDiagnostics.MeterName)
+                {
+                    lock (published)
+                    {
+                        published.Add(instrument.Name);
+                    }
+                }
+            },
+        };
+        listener.Start();
+
+        using var pool = new BoundedArrayPool<byte>(new BoundedArrayPoolOptions(), new PerfKitMemoryDependencies { MeterFactory = meters });
+
+        var listed = typeof(PerfKitMemoryDiagnostics.Instruments).GetFields().Select(f => (string)f.GetRawConstantValue()!).ToList();
+        listed.Should().OnlyHaveUniqueItems();
+        lock (published)
+        {
+            published.Should().BeEquivalentTo(listed);
+        }
+    }
+
     private static IMeterFactory NewMeterFactory() =>
         new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<IMeterFactory>();
 
@@ -32,11 +62,11 @@ public sealed class TelemetryTests
         await budget.ReclaimAsync(400 * MiB, TestContext.Current.CancellationToken);
 
         var reclaim = reclaims.GetMeasurementSnapshot().Should().ContainSingle().Subject;
-        reclaim.Tags["trigger"].Should().Be("manual");
+        reclaim.Tags[PerfKitMemoryDiagnostics.Tags.Trigger].Should().Be("manual");
         reclaim.Tags["result"].Should().Be("reached");
         reclaimed.GetMeasurementSnapshot().Single().Value.Should().Be(600 * MiB);
         var failure = failures.GetMeasurementSnapshot().Should().ContainSingle().Subject;
-        failure.Tags["responder"].Should().Be("fails");
+        failure.Tags["perfkit.responder.name"].Should().Be("fails");
         failure.Tags["outcome"].Should().Be("error");
     }
 
@@ -59,8 +89,8 @@ public sealed class TelemetryTests
         retained.RecordObservableInstruments();
 
         level.LastMeasurement!.Value.Should().Be((long)MemoryPressureLevel.High);
-        retained.GetMeasurementSnapshot().Should().Contain(m => (string?)m.Tags["pool"] == "metered" && m.Value == 4096);
-        loads.GetMeasurementSnapshot().Should().ContainSingle(m => (string?)m.Tags["resource"] == "table" && (string?)m.Tags["result"] == "success");
+        retained.GetMeasurementSnapshot().Should().Contain(m => (string?)m.Tags["perfkit.pool.name"] == "metered" && m.Value == 4096);
+        loads.GetMeasurementSnapshot().Should().ContainSingle(m => (string?)m.Tags["perfkit.resource.name"] == "table" && (string?)m.Tags["result"] == "success");
     }
 
     private sealed class FailingResponder : IMemoryPressureResponder

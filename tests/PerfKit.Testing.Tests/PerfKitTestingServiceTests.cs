@@ -4,6 +4,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Options;
+using PerfKit.Testing.Internal;
 using PerfKit.Testing.Load;
 using PerfKit.Testing.Reports;
 
@@ -135,5 +136,61 @@ public sealed class PerfKitTestingServiceTests
         options.ReportDirectory.Should().Be("from-config");
         options.Formats.Should().Be(ReportFormats.Markdown | ReportFormats.Html);
         await host.StopAsync(Ct);
+    }
+
+    [Fact]
+    public async Task FindKneeAsync_TagsEveryStepWithTheSearchName_NotOneValuePerStep()
+    {
+        var services = new ServiceCollection();
+        services.AddMetrics();
+        services.AddPerfKitTesting();
+        await using var provider = services.BuildServiceProvider();
+        var clock = new VirtualLoadClock();
+        var runner = (LoadTestRunner)provider.GetRequiredService<ILoadTestRunner>();
+        runner.Clock = clock;
+        using var iterations = new MetricCollector<long>(provider.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), PerfKitTestingDiagnostics.MeterName, PerfKitTestingDiagnostics.Instruments.Iterations);
+
+        // A serial server of 1 ms a call: saturates at 1,000/s, so the search takes several steps.
+        var result = await runner.FindKneeAsync("serial", _ =>
+        {
+            clock.Advance(TimeSpan.FromMilliseconds(1));
+            return ValueTask.CompletedTask;
+        }, new Stress.StressOptions(startRate: 200, sloLatency: TimeSpan.FromMilliseconds(20)) { StepDuration = TimeSpan.FromSeconds(2) }, Ct);
+
+        result.Steps.Should().HaveCountGreaterThan(2);
+        var tags = iterations.GetMeasurementSnapshot().Select(m => m.Tags[PerfKitTestingDiagnostics.Tags.Run]).Distinct().ToList();
+        tags.Should().Equal("serial");
+    }
+
+    [Fact]
+    public void EveryPublishedInstrument_IsListedInPerfKitTestingDiagnostics()
+    {
+        var published = new HashSet<string>();
+        using var listener = new System.Diagnostics.Metrics.MeterListener
+        {
+            InstrumentPublished = (instrument, _) =>
+            {
+                if (instrument.Meter.Name == PerfKitTestingDiagnostics.MeterName)
+                {
+                    lock (published)
+                    {
+                        published.Add(instrument.Name);
+                    }
+                }
+            },
+        };
+        listener.Start();
+        var services = new ServiceCollection();
+        services.AddMetrics();
+        services.AddPerfKitTesting();
+        using var provider = services.BuildServiceProvider();
+
+        provider.GetRequiredService<ILoadTestRunner>();
+
+        var listed = typeof(PerfKitTestingDiagnostics.Instruments).GetFields().Select(f => (string)f.GetRawConstantValue()!).ToList();
+        lock (published)
+        {
+            published.Should().BeEquivalentTo(listed);
+        }
     }
 }

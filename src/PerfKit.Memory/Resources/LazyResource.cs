@@ -59,7 +59,7 @@ public sealed class LazyResource<T> : IMemoryPressureResponder, IAsyncDisposable
         _logger = (dependencies?.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger("PerfKit.Memory.LazyResource");
         _metrics = MemoryMetrics.For(dependencies?.MeterFactory);
         Name = options.Name ?? typeof(T).Name;
-        _nameTag = new("resource", Name);
+        _nameTag = new(PerfKitMemoryDiagnostics.Tags.Resource, Name);
         if (options.IdleTimeout != Timeout.InfiniteTimeSpan)
         {
             _idleTimer = _timeProvider.CreateTimer(static s => ((LazyResource<T>)s!).OnIdleTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
@@ -257,7 +257,7 @@ public sealed class LazyResource<T> : IMemoryPressureResponder, IAsyncDisposable
                 return;
             }
 
-            _metrics.ResourceLoads.Add(1, _nameTag, new("result", "success"));
+            _metrics.ResourceLoads.Add(1, _nameTag, new(PerfKitMemoryDiagnostics.Tags.Result, "success"));
             _metrics.ResourceLoadDuration.Record(elapsed.TotalSeconds, _nameTag);
             Log.ResourceLoaded(_logger, Name, elapsed.TotalMilliseconds);
             signal.SetResult();
@@ -271,7 +271,7 @@ public sealed class LazyResource<T> : IMemoryPressureResponder, IAsyncDisposable
                 _loading = null;
             }
 
-            _metrics.ResourceLoads.Add(1, _nameTag, new("result", "failure"));
+            _metrics.ResourceLoads.Add(1, _nameTag, new(PerfKitMemoryDiagnostics.Tags.Result, "failure"));
             Log.ResourceLoadFailed(_logger, ex, Name);
             signal.SetException(ex);
         }
@@ -357,7 +357,7 @@ public sealed class LazyResource<T> : IMemoryPressureResponder, IAsyncDisposable
             Log.ResourceDisposeFailed(_logger, ex, Name);
         }
 
-        _metrics.ResourceUnloads.Add(1, _nameTag, new("reason", reason));
+        _metrics.ResourceUnloads.Add(1, _nameTag, new(PerfKitMemoryDiagnostics.Tags.Reason, reason));
         Log.ResourceUnloaded(_logger, Name, reason);
     }
 
@@ -382,7 +382,7 @@ public sealed class LazyResource<T> : IMemoryPressureResponder, IAsyncDisposable
             Log.ResourceDisposeFailed(_logger, ex, Name);
         }
 
-        _metrics.ResourceUnloads.Add(1, _nameTag, new("reason", reason));
+        _metrics.ResourceUnloads.Add(1, _nameTag, new(PerfKitMemoryDiagnostics.Tags.Reason, reason));
         Log.ResourceUnloaded(_logger, Name, reason);
     }
 }
