@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using PerfKit.Memory.Internal;
+using PerfKit.Shared;
 
 namespace PerfKit.Memory;
 
@@ -181,7 +182,7 @@ public sealed partial class MemoryBudget : IMemoryBudget, IDisposable, IAsyncDis
         ArgumentNullException.ThrowIfNull(responder);
         lock (_sync)
         {
-            _responders = [.. _responders, responder];
+            CopyOnWriteArray.Add(ref _responders, responder);
         }
 
         return new Registration(this, responder);
@@ -193,7 +194,7 @@ public sealed partial class MemoryBudget : IMemoryBudget, IDisposable, IAsyncDis
         ArgumentNullException.ThrowIfNull(observer);
         lock (_sync)
         {
-            _observers = [.. _observers, observer];
+            CopyOnWriteArray.Add(ref _observers, observer);
         }
 
         return new Subscription(this, observer);
@@ -361,7 +362,7 @@ public sealed partial class MemoryBudget : IMemoryBudget, IDisposable, IAsyncDis
         {
             lock (owner._sync)
             {
-                owner._responders = [.. owner._responders.Where(r => !ReferenceEquals(r, responder))];
+                CopyOnWriteArray.Remove(ref owner._responders, responder);
             }
         }
     }
@@ -372,7 +373,7 @@ public sealed partial class MemoryBudget : IMemoryBudget, IDisposable, IAsyncDis
         {
             lock (owner._sync)
             {
-                owner._observers = [.. owner._observers.Where(o => !ReferenceEquals(o, observer))];
+                CopyOnWriteArray.Remove(ref owner._observers, observer);
             }
         }
     }

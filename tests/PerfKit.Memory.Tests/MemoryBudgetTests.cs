@@ -30,6 +30,37 @@ public sealed class MemoryBudgetTests
         PressureLevels.Next(current, ratio, new MemoryBudgetOptions()).Should().Be(expected);
 
     [Fact]
+    public void Subscribe_TheSameObserverTwice_DisposingOneSubscriptionKeepsTheOther()
+    {
+        var probe = new FakeMemoryProbe(usage: 100 * MiB);
+        using var budget = TestBudget.New(Options(), new FakeTimeProvider(), probe);
+        var observer = new CountingObserver();
+        var first = budget.Subscribe(observer);
+        using var second = budget.Subscribe(observer);
+
+        first.Dispose();
+        probe.Usage = 960 * MiB;
+        budget.Sample();
+
+        observer.Changes.Should().Be(1, "one subscription is still alive (a dispose used to remove every copy of the observer)");
+    }
+
+    private sealed class CountingObserver : IObserver<MemoryPressureChange>
+    {
+        public int Changes { get; private set; }
+
+        public void OnCompleted()
+        {
+        }
+
+        public void OnError(Exception error)
+        {
+        }
+
+        public void OnNext(MemoryPressureChange value) => Changes++;
+    }
+
+    [Fact]
     public void Sample_PublishesEachChangeOnceInOrder_AndDoesNotFlapAtAThreshold()
     {
         var probe = new FakeMemoryProbe(usage: 100 * MiB);

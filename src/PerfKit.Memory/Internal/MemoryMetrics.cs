@@ -1,5 +1,5 @@
 using System.Diagnostics.Metrics;
-using System.Runtime.CompilerServices;
+using PerfKit.Shared;
 using Instruments = PerfKit.Memory.PerfKitMemoryDiagnostics.Instruments;
 using Tags = PerfKit.Memory.PerfKitMemoryDiagnostics.Tags;
 
@@ -11,9 +11,6 @@ namespace PerfKit.Memory.Internal;
 /// </summary>
 internal sealed class MemoryMetrics
 {
-    private static readonly ConditionalWeakTable<Meter, MemoryMetrics> ByMeter = new();
-    private static readonly Lazy<Meter> SharedMeter = new(() => new Meter(PerfKitMemoryDiagnostics.MeterName));
-
     private readonly Lock _sync = new();
     private readonly List<WeakReference<MemoryBudget>> _budgets = [];
     private readonly List<WeakReference<IPoolStatisticsSource>> _pools = [];
@@ -53,11 +50,8 @@ internal sealed class MemoryMetrics
 
     public Counter<long> ResourceUnloads { get; }
 
-    public static MemoryMetrics For(IMeterFactory? meterFactory)
-    {
-        var meter = meterFactory?.Create(new MeterOptions(PerfKitMemoryDiagnostics.MeterName)) ?? SharedMeter.Value;
-        return ByMeter.GetValue(meter, static m => new MemoryMetrics(m));
-    }
+    public static MemoryMetrics For(IMeterFactory? meterFactory) =>
+        MeterCache<MemoryMetrics>.For(meterFactory, PerfKitMemoryDiagnostics.MeterName, static m => new MemoryMetrics(m));
 
     public void Track(MemoryBudget budget)
     {

@@ -9,27 +9,21 @@ using PerfKit.Testing.Stress;
 
 namespace PerfKit.Testing.Internal;
 
-internal sealed class LoadTestRunner : ILoadTestRunner, IDisposable
+internal sealed class LoadTestRunner : ILoadTestRunner
 {
     private static readonly ActivitySource Source = new(PerfKitTestingDiagnostics.ActivitySourceName);
     private readonly PerfKitTestingOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly Meter _meter;
-    private readonly Counter<long> _runs;
-    private readonly Counter<long> _iterations;
-    private readonly Counter<long> _failures;
+    private readonly TestingMetrics _metrics;
 
     public LoadTestRunner(IOptions<PerfKitTestingOptions> options, TimeProvider? timeProvider = null, ILoggerFactory? loggerFactory = null, IMeterFactory? meterFactory = null)
     {
         _options = options.Value;
         _time = timeProvider ?? TimeProvider.System;
         _logger = (ILogger?)loggerFactory?.CreateLogger<LoadTestRunner>() ?? NullLogger.Instance;
-        _meter = meterFactory?.Create(PerfKitTestingDiagnostics.MeterName) ?? new Meter(PerfKitTestingDiagnostics.MeterName);
-        _runs = _meter.CreateCounter<long>(PerfKitTestingDiagnostics.Instruments.Runs, "{run}", "Load runs completed, by outcome (passed to its limit, invalid, aborted).");
-        _iterations = _meter.CreateCounter<long>(PerfKitTestingDiagnostics.Instruments.Iterations, "{iteration}", "Measured iterations of load runs.");
         Clock = LoadClock.From(_time);
-        _failures = _meter.CreateCounter<long>(PerfKitTestingDiagnostics.Instruments.IterationFailures, "{iteration}", "Failed iterations of load runs, by reason.");
+        _metrics = TestingMetrics.For(meterFactory);
     }
 
     /// <summary>The clock of the runs: the container's <see cref="TimeProvider"/>; tests put a virtual clock here.</summary>
@@ -86,16 +80,14 @@ internal sealed class LoadTestRunner : ILoadTestRunner, IDisposable
         return written;
     }
 
-    public void Dispose() => _meter.Dispose();
-
     private void Record(LoadResult result, string runTag, Activity? activity)
     {
         var outcome = result.WasAborted ? "aborted" : result.IsValid ? "completed" : "invalid";
-        _runs.Add(1, new KeyValuePair<string, object?>(PerfKitTestingDiagnostics.Tags.Outcome, outcome));
-        _iterations.Add(result.Iterations, new KeyValuePair<string, object?>(PerfKitTestingDiagnostics.Tags.Run, runTag));
+        _metrics.Runs.Add(1, new KeyValuePair<string, object?>(PerfKitTestingDiagnostics.Tags.Outcome, outcome));
+        _metrics.Iterations.Add(result.Iterations, new KeyValuePair<string, object?>(PerfKitTestingDiagnostics.Tags.Run, runTag));
         foreach (var (reason, count) in result.FailuresByReason)
         {
-            _failures.Add(count, new KeyValuePair<string, object?>(PerfKitTestingDiagnostics.Tags.Run, runTag), new KeyValuePair<string, object?>(PerfKitTestingDiagnostics.Tags.Reason, reason));
+            _metrics.Failures.Add(count, new KeyValuePair<string, object?>(PerfKitTestingDiagnostics.Tags.Run, runTag), new KeyValuePair<string, object?>(PerfKitTestingDiagnostics.Tags.Reason, reason));
         }
 
         activity?.SetTag(PerfKitTestingDiagnostics.Tags.Iterations, result.Iterations);

@@ -1,4 +1,5 @@
 using System.Globalization;
+using PerfKit.Shared;
 
 namespace PerfKit.Testing.Memory;
 
@@ -47,7 +48,7 @@ public sealed class PeakMemoryResult
     /// <summary>A one-line summary in MiB.</summary>
     /// <returns>The summary.</returns>
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
-        $"peak {PeakAboveBaselineBytes / 1048576.0:0.##} MiB above a {BaselineBytes / 1048576.0:0.##} MiB baseline, retained {RetainedBytes / 1048576.0:0.##} MiB, allocated {AllocatedBytes / 1048576.0:0.##} MiB, GCs {Gen0Collections}/{Gen1Collections}/{Gen2Collections} (gen0/1/2), {Samples} samples");
+        $"peak {Units.MiB(PeakAboveBaselineBytes)} MiB above a {Units.MiB(BaselineBytes)} MiB baseline, retained {Units.MiB(RetainedBytes)} MiB, allocated {Units.MiB(AllocatedBytes)} MiB, GCs {Gen0Collections}/{Gen1Collections}/{Gen2Collections} (gen0/1/2), {Samples} samples");
 }
 
 /// <summary>

@@ -1,6 +1,7 @@
 using System.Globalization;
 using FluentAssertions;
 using FluentAssertions.Execution;
+using PerfKit.Shared;
 
 namespace PerfKit.Testing.Memory;
 
@@ -36,7 +37,7 @@ public sealed class SoakResult
     /// <summary>A one-line summary.</summary>
     /// <returns>The summary.</returns>
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
-        $"soak '{Name}': {LiveBytesAfterRound.Count} rounds after {WarmUpRounds} warm-up, live heap {LiveBytesAfterRound[0] / 1048576.0:0.##} → {LiveBytesAfterRound[^1] / 1048576.0:0.##} MiB, growth {GrowthPerRoundBytes / 1024:0.#} KiB a round");
+        $"soak '{Name}': {LiveBytesAfterRound.Count} rounds after {WarmUpRounds} warm-up, live heap {Units.MiB(LiveBytesAfterRound[0])} → {Units.MiB(LiveBytesAfterRound[^1])} MiB, growth {GrowthPerRoundBytes / 1024:0.#} KiB a round");
 
     private static double TheilSenSlope(IReadOnlyList<long> values)
     {

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Xml;
+using PerfKit.Shared;
 using PerfKit.Testing.Load;
 
 namespace PerfKit.Testing.Reports;
@@ -105,7 +106,7 @@ public sealed class ReadinessReport
     /// <param name="budgetBytes">The budget: the figure must not exceed it.</param>
     /// <returns>The report, for chaining.</returns>
     public ReadinessReport CheckMemory(string name, long bytes, long budgetBytes) =>
-        Check(Invariant($"{name} within {budgetBytes / 1048576.0:0.#} MiB"), bytes <= budgetBytes, Invariant($"measured {bytes / 1048576.0:0.#} MiB"));
+        Check(Invariant($"{name} within {Units.MiB(budgetBytes, 1)} MiB"), bytes <= budgetBytes, Invariant($"measured {Units.MiB(bytes, 1)} MiB"));
 
     /// <summary>Checks that a stress search found a knee at or above the rate the service must sustain.</summary>
     /// <param name="stress">The stress search.</param>
@@ -130,7 +131,7 @@ public sealed class ReadinessReport
     public ReadinessReport CheckNoLeak(Memory.SoakResult soak, long maxGrowthPerRoundBytes)
     {
         ArgumentNullException.ThrowIfNull(soak);
-        return Check(Invariant($"no leak in soak {soak.Name} (growth ≤ {maxGrowthPerRoundBytes / 1024.0:0.#} KiB a round)"), soak.GrowthPerRoundBytes <= maxGrowthPerRoundBytes, soak.ToString());
+        return Check(Invariant($"no leak in soak {soak.Name} (growth ≤ {Units.KiB(maxGrowthPerRoundBytes)} KiB a round)"), soak.GrowthPerRoundBytes <= maxGrowthPerRoundBytes, soak.ToString());
     }
 
     /// <summary>The report as Markdown: verdict, score, the checks, and each run's summary table.</summary>
