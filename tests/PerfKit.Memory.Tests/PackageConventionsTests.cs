@@ -21,4 +21,12 @@ public sealed class PackageConventionsTests
     [Fact]
     public void DisposablePublicTypes_ImplementBothDisposeAndDisposeAsync() =>
         PackageConventions.DisposablePublicTypesImplementBoth(Package);
+
+    [Fact]
+    public void Namespaces_DoNotShadowSiblingPackages() =>
+        PackageConventions.NamespacesDoNotShadowSiblingPackages(Package);
+
+    [Fact]
+    public void EachPublicType_HasItsOwnFile() =>
+        PackageConventions.OnePublicTypePerFile("src/PerfKit.Memory");
 }

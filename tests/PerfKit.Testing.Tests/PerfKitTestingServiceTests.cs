@@ -5,7 +5,6 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Options;
 using PerfKit.Testing.Internal;
-using PerfKit.Testing.Load;
 using PerfKit.Testing.Reports;
 
 namespace PerfKit.Testing.Tests;
@@ -155,7 +154,7 @@ public sealed class PerfKitTestingServiceTests
         {
             clock.Advance(TimeSpan.FromMilliseconds(1));
             return ValueTask.CompletedTask;
-        }, new Stress.StressOptions(startRate: 200, sloLatency: TimeSpan.FromMilliseconds(20)) { StepDuration = TimeSpan.FromSeconds(2) }, Ct);
+        }, new StressOptions(startRate: 200, sloLatency: TimeSpan.FromMilliseconds(20)) { StepDuration = TimeSpan.FromSeconds(2) }, Ct);
 
         result.Steps.Should().HaveCountGreaterThan(2);
         var tags = iterations.GetMeasurementSnapshot().Select(m => m.Tags[PerfKitTestingDiagnostics.Tags.Run]).Distinct().ToList();

@@ -1,6 +1,6 @@
 using System.Runtime.CompilerServices;
 
-namespace PerfKit.Testing.Memory;
+namespace PerfKit.Testing;
 
 /// <summary>
 /// Exact allocation counts for code that runs on the calling thread, from the runtime's own per-thread counter

@@ -2,16 +2,7 @@ using System.Globalization;
 using FluentAssertions;
 using FluentAssertions.Execution;
 
-namespace PerfKit.Testing.Load;
-
-/// <summary>Entry point of the load-result assertions: <c>result.Should().HaveP95Below(200.Milliseconds())</c>.</summary>
-public static class LoadResultAssertionsExtensions
-{
-    /// <summary>Starts assertions on a load result.</summary>
-    /// <param name="result">The result.</param>
-    /// <returns>The assertions.</returns>
-    public static LoadResultAssertions Should(this LoadResult result) => new(result);
-}
+namespace PerfKit.Testing;
 
 /// <summary>
 /// Thresholds on a <see cref="LoadResult"/>. Latency and throughput assertions fail on an invalid run whatever its

@@ -1,6 +1,6 @@
 using System.Runtime.CompilerServices;
 
-namespace PerfKit.Testing.Memory;
+namespace PerfKit.Testing;
 
 /// <summary>Helps check that objects become garbage: create them out of the caller's frame, then assert they are collected.</summary>
 public static class LeakCheck

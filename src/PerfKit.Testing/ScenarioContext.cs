@@ -1,4 +1,4 @@
-namespace PerfKit.Testing.Load;
+namespace PerfKit.Testing;
 
 /// <summary>What one iteration of a scenario knows, and how it reports a failed check.</summary>
 public sealed class ScenarioContext

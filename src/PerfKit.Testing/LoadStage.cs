@@ -1,4 +1,4 @@
-namespace PerfKit.Testing.Load;
+namespace PerfKit.Testing;
 
 /// <summary>
 /// One stage of a ramping load: over <see cref="Duration"/>, the load moves in a straight line from where the

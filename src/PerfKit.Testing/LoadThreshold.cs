@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace PerfKit.Testing.Load;
+namespace PerfKit.Testing;
 
 /// <summary>
 /// A threshold that aborts a run once broken (see <see cref="LoadModel.AbortWhen"/>): a latency percentile above a

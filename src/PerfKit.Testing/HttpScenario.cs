@@ -1,8 +1,7 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
-using PerfKit.Testing.Load;
 
-namespace PerfKit.Testing.Http;
+namespace PerfKit.Testing;
 
 /// <summary>
 /// Scenarios that send an HTTP request through an <see cref="HttpClient"/> to any URL (a real Kestrel on 127.0.0.1,
