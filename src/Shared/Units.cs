@@ -2,7 +2,7 @@ using System.Globalization;
 
 namespace PerfKit.Shared;
 
-/// <summary>How PerfKit writes sizes and durations in messages and reports: invariant culture, binary units.</summary>
+/// <summary>How PerfKit writes sizes in messages and reports: invariant culture, binary units.</summary>
 internal static class Units
 {
     private const double BytesPerMiB = 1024 * 1024;
@@ -13,7 +13,4 @@ internal static class Units
 
     /// <summary>The number of kibibytes, without unit: <c>12.3</c>.</summary>
     public static string KiB(double bytes) => (bytes / 1024).ToString("0.#", CultureInfo.InvariantCulture);
-
-    /// <summary>Milliseconds, without unit, up to three decimals: <c>8.125</c>.</summary>
-    public static string Milliseconds(TimeSpan duration) => duration.TotalMilliseconds.ToString("0.###", CultureInfo.InvariantCulture);
 }
