@@ -17,7 +17,7 @@ internal static class MemoryQuickStart
                 o.BudgetFraction = 0.8;          // 80% of the container limit (or of available memory)
                 o.UsageSource = MemoryUsageSource.WorkingSet;
             })
-            .AddLazyResource<SpellModel>((sp, ct) => SpellModel.LoadAsync(ct), o => o.IdleTimeout = TimeSpan.FromMinutes(5))
+            .AddLazyResource<SpellModel>((sp, ct) => new ValueTask<SpellModel>(SpellModel.LoadAsync(ct)), o => o.IdleTimeout = TimeSpan.FromMinutes(5))
             .AddBoundedArrayPool(o => o.MaxRetainedBytes = 32 * 1024 * 1024);
         using var host = builder.Build();
         await host.StartAsync();
@@ -39,14 +39,17 @@ internal static class MemoryQuickStart
 }
 
 /// <summary>A stand-in for a heavy resource: a big word list.</summary>
-internal sealed class SpellModel
+public sealed class SpellModel
 {
     private readonly string[] _words;
 
     private SpellModel(string[] words) => _words = words;
 
-    public static ValueTask<SpellModel> LoadAsync(CancellationToken cancellationToken) =>
-        ValueTask.FromResult(new SpellModel([.. Enumerable.Range(0, 200_000).Select(i => "pressure" + i)]));
+    public static async Task<SpellModel> LoadAsync(CancellationToken cancellationToken)
+    {
+        await Task.Yield(); // a real model reads a file here
+        return new SpellModel([.. Enumerable.Range(0, 200_000).Select(i => "pressure" + i)]);
+    }
 
     public string Suggest(string prefix) => _words.FirstOrDefault(w => w.StartsWith(prefix, StringComparison.Ordinal)) ?? prefix;
 }

@@ -8,10 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using PerfKit.Caching;
 using PerfKit.Testing;
-using PerfKit.Testing.Http;
-using PerfKit.Testing.Load;
 using PerfKit.Testing.Reports;
-using PerfKit.Testing.Stress;
 
 namespace PerfKit.Showcase;
 

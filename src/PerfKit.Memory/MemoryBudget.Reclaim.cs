@@ -135,9 +135,9 @@ public sealed partial class MemoryBudget
 
             var report = new ReclaimReport(_options.UsageSource, targetBytes, before, current, _timeProvider.GetElapsedTime(started), steps);
             var result = report.ReachedTarget ? "reached" : "missed";
-            _metrics.Reclaims.Add(1, new("trigger", trigger), new("result", result));
+            _metrics.Reclaims.Add(1, new(PerfKitMemoryDiagnostics.Tags.Trigger, trigger), new(PerfKitMemoryDiagnostics.Tags.Result, result));
             _metrics.ReclaimedBytes.Add(Math.Max(0, report.BytesFreed));
-            _metrics.ReclaimDuration.Record(report.Duration.TotalSeconds, new KeyValuePair<string, object?>("trigger", trigger));
+            _metrics.ReclaimDuration.Record(report.Duration.TotalSeconds, new KeyValuePair<string, object?>(PerfKitMemoryDiagnostics.Tags.Trigger, trigger));
             Log.ReclaimCompleted(_logger, result, targetBytes, before, current, report.Duration.TotalMilliseconds, steps.Count);
             return report;
         }
@@ -225,7 +225,7 @@ public sealed partial class MemoryBudget
 
         if (outcome != ReclaimStepOutcome.Completed)
         {
-            _metrics.ResponderFailures.Add(1, new("responder", responder.Name), new("outcome", outcome == ReclaimStepOutcome.TimedOut ? "timeout" : "error"));
+            _metrics.ResponderFailures.Add(1, new(PerfKitMemoryDiagnostics.Tags.Responder, responder.Name), new(PerfKitMemoryDiagnostics.Tags.Outcome, outcome == ReclaimStepOutcome.TimedOut ? "timeout" : "error"));
         }
 
         CollectForMeasurement();

@@ -1,7 +1,7 @@
-using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using PerfKit.Memory.Internal;
+using PerfKit.Shared;
 
 namespace PerfKit.Memory;
 
@@ -11,7 +11,7 @@ namespace PerfKit.Memory;
 /// timer every <see cref="MemoryBudgetOptions.SamplingInterval"/> and after gen2 collections, and it alone starts
 /// automatic reclaims (a caller's <see cref="Sample"/> only reads).
 /// </summary>
-public sealed partial class MemoryBudget : IMemoryBudget, IDisposable
+public sealed partial class MemoryBudget : IMemoryBudget, IDisposable, IAsyncDisposable
 {
     private readonly MemoryBudgetOptions _options;
     private readonly TimeProvider _timeProvider;
@@ -35,42 +35,27 @@ public sealed partial class MemoryBudget : IMemoryBudget, IDisposable
     private int _level;
     private int _gen2Callbacks;
 
-    /// <summary>Creates a budget. Options are validated here: bad options throw <see cref="Microsoft.Extensions.Options.OptionsValidationException"/> naming the option.</summary>
+    /// <summary>Creates a budget. Options are validated here: bad options throw <see cref="Microsoft.Extensions.Options.OptionsValidationException"/> naming every bad option.</summary>
     /// <param name="options">The options.</param>
-    /// <param name="timeProvider">The clock of the sampling timer and of reclaim timings; default <see cref="TimeProvider.System"/>.</param>
-    /// <param name="probe">Where readings come from; default <see cref="RuntimeMemoryProbe.Instance"/>.</param>
-    /// <param name="responders">Responders known up front (DI passes the registered ones); more can be added with <see cref="Register"/>.</param>
-    /// <param name="loggerFactory">Where logs go; default none.</param>
-    /// <param name="meterFactory">Creates the <c>PerfKit.Memory</c> meter; default a shared meter.</param>
-    public MemoryBudget(
-        MemoryBudgetOptions options,
-        TimeProvider? timeProvider = null,
-        IMemoryProbe? probe = null,
-        IEnumerable<IMemoryPressureResponder>? responders = null,
-        ILoggerFactory? loggerFactory = null,
-        IMeterFactory? meterFactory = null)
+    /// <param name="dependencies">The clock (of the sampling timer and reclaim timings), the memory probe, logging and metering; each defaults when absent.</param>
+    /// <remarks>Add responders with <see cref="Register"/>.</remarks>
+    public MemoryBudget(MemoryBudgetOptions options, PerfKitMemoryDependencies? dependencies = null)
     {
         ArgumentNullException.ThrowIfNull(options);
-        MemoryBudgetOptionsCrossValidator.ThrowIfInvalid(options);
+        MemoryBudgetOptionsValidator.ThrowIfInvalid(options);
         _options = options;
-        _timeProvider = timeProvider ?? TimeProvider.System;
-        _probe = probe ?? RuntimeMemoryProbe.Instance;
-        _responders = responders?.ToArray() ?? [];
-        _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("PerfKit.Memory.MemoryBudget");
-        _metrics = MemoryMetrics.For(meterFactory);
+        _timeProvider = dependencies?.TimeProvider ?? TimeProvider.System;
+        _probe = dependencies?.MemoryProbe ?? RuntimeMemoryProbe.Instance;
+        _responders = [];
+        _logger = (dependencies?.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger("PerfKit.Memory.MemoryBudget");
+        _metrics = MemoryMetrics.For(dependencies?.MeterFactory);
         Measure(_probe.Read());
         _metrics.Track(this);
     }
 
     /// <summary>DI's constructor: registered responders are resolved at the first reclaim, so a responder may itself depend on the budget.</summary>
-    internal MemoryBudget(
-        MemoryBudgetOptions options,
-        TimeProvider? timeProvider,
-        IMemoryProbe? probe,
-        Func<IEnumerable<IMemoryPressureResponder>> lateResponders,
-        ILoggerFactory? loggerFactory,
-        IMeterFactory? meterFactory)
-        : this(options, timeProvider, probe, (IEnumerable<IMemoryPressureResponder>?)null, loggerFactory, meterFactory) => _lateResponders = lateResponders;
+    internal MemoryBudget(MemoryBudgetOptions options, PerfKitMemoryDependencies dependencies, Func<IEnumerable<IMemoryPressureResponder>> lateResponders)
+        : this(options, dependencies) => _lateResponders = lateResponders;
 
     /// <inheritdoc />
     public long BudgetBytes => Volatile.Read(ref _budgetBytes);
@@ -154,6 +139,14 @@ public sealed partial class MemoryBudget : IMemoryBudget, IDisposable
         runCts?.Cancel();
     }
 
+    /// <summary>Like <see cref="Dispose"/>, for <c>await using</c> and asynchronous owners; nothing in the budget's dispose waits.</summary>
+    /// <returns>A completed task.</returns>
+    public ValueTask DisposeAsync()
+    {
+        Dispose();
+        return ValueTask.CompletedTask;
+    }
+
     /// <summary>Stops the monitor (see <see cref="Stop"/>) and completes every observer; an observer that throws is logged and does not stop the others.</summary>
     public void Dispose()
     {
@@ -189,7 +182,7 @@ public sealed partial class MemoryBudget : IMemoryBudget, IDisposable
         ArgumentNullException.ThrowIfNull(responder);
         lock (_sync)
         {
-            _responders = [.. _responders, responder];
+            CopyOnWriteArray.Add(ref _responders, responder);
         }
 
         return new Registration(this, responder);
@@ -201,7 +194,7 @@ public sealed partial class MemoryBudget : IMemoryBudget, IDisposable
         ArgumentNullException.ThrowIfNull(observer);
         lock (_sync)
         {
-            _observers = [.. _observers, observer];
+            CopyOnWriteArray.Add(ref _observers, observer);
         }
 
         return new Subscription(this, observer);
@@ -369,7 +362,7 @@ public sealed partial class MemoryBudget : IMemoryBudget, IDisposable
         {
             lock (owner._sync)
             {
-                owner._responders = [.. owner._responders.Where(r => !ReferenceEquals(r, responder))];
+                CopyOnWriteArray.Remove(ref owner._responders, responder);
             }
         }
     }
@@ -380,7 +373,7 @@ public sealed partial class MemoryBudget : IMemoryBudget, IDisposable
         {
             lock (owner._sync)
             {
-                owner._observers = [.. owner._observers.Where(o => !ReferenceEquals(o, observer))];
+                CopyOnWriteArray.Remove(ref owner._observers, observer);
             }
         }
     }

@@ -28,11 +28,9 @@ public sealed class MemoryBudgetOptions
     public const double DefaultReclaimTargetFraction = 0.70;
 
     /// <summary>The budget in bytes. Must be positive when set.</summary>
-    [Range(1L, long.MaxValue)]
     public long? BudgetBytes { get; set; }
 
     /// <summary>The budget as a fraction of the container limit (or of the memory available to the process), in (0, 1].</summary>
-    [Range(double.Epsilon, 1.0)]
     public double? BudgetFraction { get; set; }
 
     /// <summary>Which measurement counts against the budget. Default: <see cref="MemoryUsageSource.WorkingSet"/>.</summary>

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using PerfKit.Shared;
 
 namespace PerfKit.Memory;
 
@@ -125,7 +126,7 @@ public sealed class MemorySnapshot
     /// <returns>The summary.</returns>
     public override string ToString()
     {
-        static string Mib(long bytes) => (bytes / 1048576.0).ToString("N1", CultureInfo.InvariantCulture) + " MiB";
+        static string Mib(long bytes) => Units.MiB(bytes, decimals: 1) + " MiB";
         var text = new StringBuilder()
             .Append(CultureInfo.InvariantCulture, $"working set {Mib(WorkingSetBytes)}, managed {Mib(ManagedBytes)}, committed {Mib(CommittedBytes)}, fragmented {Mib(FragmentedBytes)}").AppendLine()
             .Append(CultureInfo.InvariantCulture, $"gen0 {Mib(Gen0Bytes)}, gen1 {Mib(Gen1Bytes)}, gen2 {Mib(Gen2Bytes)}, LOH {Mib(LargeObjectHeapBytes)}, POH {Mib(PinnedObjectHeapBytes)}").AppendLine()

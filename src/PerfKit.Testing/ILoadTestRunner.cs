@@ -1,6 +1,4 @@
-using PerfKit.Testing.Load;
 using PerfKit.Testing.Reports;
-using PerfKit.Testing.Stress;
 
 namespace PerfKit.Testing;
 

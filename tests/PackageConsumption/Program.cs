@@ -61,19 +61,17 @@ await using (var redisProvider = redisServices.BuildServiceProvider())
         Console.WriteLine("PerfKit.Caching.Redis OK (against " + Environment.GetEnvironmentVariable("PERFKIT_REDIS") + ")");
     }
 }
-Check(PerfKit.Streaming.PerfKitStreamingDiagnostics.MeterName == "PerfKit.Streaming", "PerfKit.Streaming: meter name");
-Check(PerfKit.Monitoring.PerfKitMonitoringDiagnostics.MeterName == "PerfKit.Monitoring", "PerfKit.Monitoring: meter name");
 var histogram = new PerfKit.Testing.LatencyHistogram();
 histogram.Record(TimeSpan.FromMilliseconds(5));
 Check(histogram.Percentile(99) >= TimeSpan.FromMilliseconds(5), "PerfKit.Testing: histogram");
-Check(PerfKit.Testing.Memory.Allocations.PerCall(() => GC.KeepAlive(new object())) > 0, "PerfKit.Testing: allocation measurement");
-var load = await PerfKit.Testing.Load.LoadTest.RunAsync("consumer", _ => ValueTask.CompletedTask, new PerfKit.Testing.Load.ClosedModel(2) { Iterations = 10 });
+Check(PerfKit.Testing.Allocations.PerCall(() => GC.KeepAlive(new object())) > 0, "PerfKit.Testing: allocation measurement");
+var load = await PerfKit.Testing.LoadTest.RunAsync("consumer", _ => ValueTask.CompletedTask, new PerfKit.Testing.ClosedModel(2) { Iterations = 10 });
 Check(load.Iterations == 10 && load.IsValid, "PerfKit.Testing: load run");
-var ramp = await PerfKit.Testing.Load.LoadTest.RunAsync("ramp", _ => ValueTask.CompletedTask,
-    new PerfKit.Testing.Load.OpenModel([PerfKit.Testing.Load.LoadStage.RampTo(100, TimeSpan.FromSeconds(1))]), new PerfKit.Testing.Load.VirtualLoadClock());
+var ramp = await PerfKit.Testing.LoadTest.RunAsync("ramp", _ => ValueTask.CompletedTask,
+    new PerfKit.Testing.OpenModel([PerfKit.Testing.LoadStage.RampTo(100, TimeSpan.FromSeconds(1))]), new PerfKit.Testing.VirtualLoadClock());
 Check(ramp.Iterations == 50, "PerfKit.Testing: ramping open model");
-var knee = await PerfKit.Testing.Stress.StressTest.FindKneeAsync("knee", _ => ValueTask.CompletedTask,
-    new PerfKit.Testing.Stress.StressOptions(100, TimeSpan.FromSeconds(1)) { StepDuration = TimeSpan.FromSeconds(1), MaxRate = 400 }, new PerfKit.Testing.Load.VirtualLoadClock());
+var knee = await PerfKit.Testing.StressTest.FindKneeAsync("knee", _ => ValueTask.CompletedTask,
+    new PerfKit.Testing.StressOptions(100, TimeSpan.FromSeconds(1)) { StepDuration = TimeSpan.FromSeconds(1), MaxRate = 400 }, new PerfKit.Testing.VirtualLoadClock());
 Check(knee.Knee == 400, "PerfKit.Testing: stress search");
 var runner = host.Services.GetRequiredService<PerfKit.Testing.ILoadTestRunner>();
 var written = await runner.WriteReportAsync(new PerfKit.Testing.Reports.ReadinessReport("consumer").CheckErrorRate(load, 0.01).CheckKnee(knee, 100));

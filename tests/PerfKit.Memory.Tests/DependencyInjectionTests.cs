@@ -93,6 +93,94 @@ public sealed class DependencyInjectionTests
         table.Disposed.Should().BeTrue();
     }
 
+    [Fact]
+    public async Task AddPerfKitMemory_Twice_RegistersOnce_AndAppliesBothConfigures()
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Services.AddSingleton<IMemoryProbe>(new FakeMemoryProbe(usage: 100L << 20));
+        builder.Services.AddPerfKitMemory(o => o.BudgetBytes = 1000L << 20);
+        builder.Services.AddPerfKitMemory(o => o.AutomaticReclaim = false);
+        using var host = builder.Build();
+
+        await host.StartAsync(TestContext.Current.CancellationToken);
+
+        var options = host.Services.GetRequiredService<IOptions<MemoryBudgetOptions>>().Value;
+        options.BudgetBytes.Should().Be(1000L << 20);
+        options.AutomaticReclaim.Should().BeFalse();
+        host.Services.GetServices<MemoryBudget>().Should().ContainSingle();
+        host.Services.GetServices<IHostedService>().Should().ContainSingle();
+        await host.StopAsync(TestContext.Current.CancellationToken);
+    }
+
+    [Fact]
+    public async Task AddBoundedArrayPool_WithBadOptions_FailsAtHostStart_BeforeThePoolIsResolved()
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Services.AddPerfKitMemory(o => o.AutomaticReclaim = false).AddBoundedArrayPool(o =>
+        {
+            o.MaxArrayLength = 1;
+            o.MaxArraysPerBucket = 0;
+        });
+        using var host = builder.Build();
+
+        var act = () => host.StartAsync(TestContext.Current.CancellationToken);
+
+        var failure = (await act.Should().ThrowAsync<OptionsValidationException>()).Which;
+        failure.Failures.Should().HaveCount(2);
+        failure.Message.Should().Contain("MaxArrayLength must be between 16 and 1073741824").And.Contain("MaxArraysPerBucket must be between 1 and 4096");
+    }
+
+    [Fact]
+    public async Task AddLazyResource_WithBadOptions_FailsAtHostStart_WithEveryError()
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Services.AddPerfKitMemory(o => o.AutomaticReclaim = false).AddLazyResource<Table>((_, _) => ValueTask.FromResult(new Table()), o =>
+        {
+            o.EstimatedSizeBytes = -1;
+            o.IdleTimeout = TimeSpan.FromSeconds(-5);
+        });
+        using var host = builder.Build();
+
+        var act = () => host.StartAsync(TestContext.Current.CancellationToken);
+
+        var failure = (await act.Should().ThrowAsync<OptionsValidationException>()).Which;
+        failure.Message.Should().Contain("EstimatedSizeBytes: must be at least 0").And.Contain("LazyResourceOptions.IdleTimeout");
+    }
+
+    [Fact]
+    public void AddBoundedArrayPool_Twice_AppliesBothConfigures()
+    {
+        var services = new ServiceCollection();
+        services.AddPerfKitMemory().AddBoundedArrayPool(o => o.Name = "first").AddBoundedArrayPool(o => o.Name = "second");
+        using var provider = services.BuildServiceProvider();
+
+        provider.GetRequiredService<BoundedArrayPool<byte>>().Name.Should().Be("second");
+        provider.GetServices<BoundedArrayPool<byte>>().Should().ContainSingle();
+        provider.GetServices<IMemoryPressureResponder>().Should().ContainSingle();
+    }
+
+    [Fact]
+    public async Task AddLazyResource_Twice_IsHarmless_ConfiguresAddUp_AndTheLastFactoryIsUsed()
+    {
+        var services = new ServiceCollection();
+        services.AddPerfKitMemory()
+            .AddLazyResource<Named>((_, _) => ValueTask.FromResult(new Named("first")), o => o.Name = "table")
+            .AddLazyResource<Named>((_, _) => ValueTask.FromResult(new Named("second")), o => o.EstimatedSizeBytes = 4096);
+        await using var provider = services.BuildServiceProvider();
+
+        var resource = provider.GetRequiredService<LazyResource<Named>>();
+        using var lease = await resource.AcquireAsync(TestContext.Current.CancellationToken);
+
+        resource.Name.Should().Be("table");
+        lease.Value.Value.Should().Be("second");
+        provider.GetServices<LazyResource<Named>>().Should().ContainSingle();
+        provider.GetServices<IMemoryPressureResponder>().Should().ContainSingle();
+        provider.GetRequiredService<IOptionsMonitor<LazyResourceOptions>>()
+            .Get(PerfKitMemoryServiceCollectionExtensions.LazyResourceOptionsName<Named>()).EstimatedSizeBytes.Should().Be(4096);
+    }
+
+    private sealed record Named(string Value);
+
     private sealed class DisposableTable : IDisposable
     {
         public bool Disposed { get; private set; }

@@ -83,7 +83,7 @@ public sealed class LazyResourceTests
         await using var resource = new LazyResource<Model>(
             _ => ValueTask.FromResult(Track(created, new Model())),
             new LazyResourceOptions { IdleTimeout = TimeSpan.FromMinutes(5) },
-            time);
+            new PerfKitMemoryDependencies { TimeProvider = time });
 
         using (await resource.AcquireAsync(TestContext.Current.CancellationToken))
         {
@@ -104,7 +104,7 @@ public sealed class LazyResourceTests
     public async Task IdleTimeout_DoesNotUnloadWhileLeased()
     {
         var time = new FakeTimeProvider();
-        await using var resource = new LazyResource<Model>(_ => ValueTask.FromResult(new Model()), new LazyResourceOptions { IdleTimeout = TimeSpan.FromMinutes(1) }, time);
+        await using var resource = new LazyResource<Model>(_ => ValueTask.FromResult(new Model()), new LazyResourceOptions { IdleTimeout = TimeSpan.FromMinutes(1) }, new PerfKitMemoryDependencies { TimeProvider = time });
 
         using var lease = await resource.AcquireAsync(TestContext.Current.CancellationToken);
         time.Advance(TimeSpan.FromHours(1));
@@ -169,7 +169,7 @@ public sealed class LazyResourceTests
         await using var resource = new LazyResource<Model>(
             _ => { Interlocked.Increment(ref created); return ValueTask.FromResult(new Model()); },
             new LazyResourceOptions { IdleTimeout = TimeSpan.FromMilliseconds(1) },
-            time);
+            new PerfKitMemoryDependencies { TimeProvider = time });
         var violations = 0;
         using var stop = new CancellationTokenSource();
 

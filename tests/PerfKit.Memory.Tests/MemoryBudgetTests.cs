@@ -30,11 +30,42 @@ public sealed class MemoryBudgetTests
         PressureLevels.Next(current, ratio, new MemoryBudgetOptions()).Should().Be(expected);
 
     [Fact]
+    public void Subscribe_TheSameObserverTwice_DisposingOneSubscriptionKeepsTheOther()
+    {
+        var probe = new FakeMemoryProbe(usage: 100 * MiB);
+        using var budget = TestBudget.New(Options(), new FakeTimeProvider(), probe);
+        var observer = new CountingObserver();
+        var first = budget.Subscribe(observer);
+        using var second = budget.Subscribe(observer);
+
+        first.Dispose();
+        probe.Usage = 960 * MiB;
+        budget.Sample();
+
+        observer.Changes.Should().Be(1, "one subscription is still alive (a dispose used to remove every copy of the observer)");
+    }
+
+    private sealed class CountingObserver : IObserver<MemoryPressureChange>
+    {
+        public int Changes { get; private set; }
+
+        public void OnCompleted()
+        {
+        }
+
+        public void OnError(Exception error)
+        {
+        }
+
+        public void OnNext(MemoryPressureChange value) => Changes++;
+    }
+
+    [Fact]
     public void Sample_PublishesEachChangeOnceInOrder_AndDoesNotFlapAtAThreshold()
     {
         var probe = new FakeMemoryProbe(usage: 100 * MiB);
         var time = new FakeTimeProvider();
-        using var budget = new MemoryBudget(Options(), time, probe);
+        using var budget = TestBudget.New(Options(), time, probe);
         var changes = new List<MemoryPressureChange>();
         using var subscription = budget.OnPressureChanged(changes.Add);
         budget.Start();
@@ -61,7 +92,7 @@ public sealed class MemoryBudgetTests
     {
         var probe = new FakeMemoryProbe(usage: 100 * MiB);
         var time = new FakeTimeProvider();
-        using var budget = new MemoryBudget(Options() , time, probe);
+        using var budget = TestBudget.New(Options() , time, probe);
         budget.Start();
         var reads = probe.Reads;
 
@@ -75,7 +106,7 @@ public sealed class MemoryBudgetTests
     {
         var probe = new FakeMemoryProbe(usage: 100 * MiB);
         var time = new FakeTimeProvider();
-        using var budget = new MemoryBudget(Options(), time, probe);
+        using var budget = TestBudget.New(Options(), time, probe);
         budget.Start();
         budget.Stop();
         var reads = probe.Reads;
@@ -89,7 +120,7 @@ public sealed class MemoryBudgetTests
     public async Task GarbageCollection_TriggersASampleWithoutTheTimer()
     {
         var probe = new FakeMemoryProbe(usage: 100 * MiB);
-        using var budget = new MemoryBudget(Options(), new FakeTimeProvider(), probe);
+        using var budget = TestBudget.New(Options(), new FakeTimeProvider(), probe);
         var raised = new TaskCompletionSource<MemoryPressureChange>(TaskCreationOptions.RunContinuationsAsynchronously);
         using var subscription = budget.OnPressureChanged(c => raised.TrySetResult(c));
         budget.Start();
@@ -109,9 +140,9 @@ public sealed class MemoryBudgetTests
     public void Budget_FromFraction_UsesTheContainerLimit_AndTheSmallerOfBothSettings()
     {
         var probe = new FakeMemoryProbe(usage: 0, available: 64L << 30, containerLimit: 2000 * MiB);
-        using var fromFraction = new MemoryBudget(new MemoryBudgetOptions { BudgetFraction = 0.5 }, probe: probe);
-        using var both = new MemoryBudget(new MemoryBudgetOptions { BudgetFraction = 0.5, BudgetBytes = 300 * MiB }, probe: probe);
-        using var neither = new MemoryBudget(new MemoryBudgetOptions(), probe: probe);
+        using var fromFraction = TestBudget.New(new MemoryBudgetOptions { BudgetFraction = 0.5 }, probe: probe);
+        using var both = TestBudget.New(new MemoryBudgetOptions { BudgetFraction = 0.5, BudgetBytes = 300 * MiB }, probe: probe);
+        using var neither = TestBudget.New(new MemoryBudgetOptions(), probe: probe);
 
         fromFraction.BudgetBytes.Should().Be(1000 * MiB);
         both.BudgetBytes.Should().Be(300 * MiB);
@@ -122,7 +153,7 @@ public sealed class MemoryBudgetTests
     public void Budget_WithoutAContainer_FallsBackToAvailableMemory()
     {
         var probe = new FakeMemoryProbe(usage: 0, available: 4000 * MiB, containerLimit: null);
-        using var budget = new MemoryBudget(new MemoryBudgetOptions { BudgetFraction = 0.25 }, probe: probe);
+        using var budget = TestBudget.New(new MemoryBudgetOptions { BudgetFraction = 0.25 }, probe: probe);
 
         budget.BudgetBytes.Should().Be(1000 * MiB);
     }
@@ -131,7 +162,7 @@ public sealed class MemoryBudgetTests
     public void Observer_ThatThrows_DoesNotStopTheOthers()
     {
         var probe = new FakeMemoryProbe(usage: 100 * MiB);
-        using var budget = new MemoryBudget(Options(), new FakeTimeProvider(), probe);
+        using var budget = TestBudget.New(Options(), new FakeTimeProvider(), probe);
         var seen = new List<MemoryPressureLevel>();
         using var bad = budget.OnPressureChanged(_ => throw new InvalidOperationException("observer bug"));
         using var good = budget.OnPressureChanged(c => seen.Add(c.Current));
@@ -153,7 +184,7 @@ public sealed class MemoryBudgetTests
         options.CompactAsLastResort = false;
         options.MinimumReclaimInterval = TimeSpan.FromSeconds(30);
         var responder = new RecordingResponder("cache", 1, probe, 300 * MiB, calls); // reaches the target, so no backoff
-        using var budget = new MemoryBudget(options, time, probe, [responder]);
+        using var budget = TestBudget.New(options, time, probe, [responder]);
         budget.Start();
 
         probe.Usage = 900 * MiB;
@@ -178,7 +209,7 @@ public sealed class MemoryBudgetTests
         options.AutomaticReclaim = true;
         options.CompactAsLastResort = false;
         var responder = new RecordingResponder("cache", 1, probe, 0, calls);
-        using var budget = new MemoryBudget(options, time, probe, [responder]);
+        using var budget = TestBudget.New(options, time, probe, [responder]);
         budget.Start();
         probe.Usage = 900 * MiB;
 
@@ -203,7 +234,7 @@ public sealed class MemoryBudgetTests
         options.CompactAsLastResort = false;
         options.MinimumReclaimInterval = TimeSpan.FromSeconds(1);
         var responder = new RecordingResponder("cache", 1, probe, 0, calls); // frees nothing: the target is out of reach
-        using var budget = new MemoryBudget(options, time, probe, [responder]);
+        using var budget = TestBudget.New(options, time, probe, [responder]);
         budget.Start();
         probe.Usage = 900 * MiB;
 
@@ -235,7 +266,7 @@ public sealed class MemoryBudgetTests
         options.CompactAsLastResort = false;
         options.MinimumReclaimInterval = TimeSpan.FromSeconds(1);
         options.MaximumReclaimInterval = TimeSpan.FromSeconds(4);
-        using var budget = new MemoryBudget(options, time, probe, [new RecordingResponder("cache", 1, probe, 0, calls)]);
+        using var budget = TestBudget.New(options, time, probe, [new RecordingResponder("cache", 1, probe, 0, calls)]);
         budget.Start();
         probe.Usage = 900 * MiB;
 
@@ -259,7 +290,7 @@ public sealed class MemoryBudgetTests
         options.AutomaticReclaim = true;
         options.CompactAsLastResort = false;
         var responder = new BlockingResponder();
-        using var budget = new MemoryBudget(options, time, probe, [responder]);
+        using var budget = TestBudget.New(options, time, probe, [responder]);
         budget.Start();
         probe.Usage = 900 * MiB;
         time.Advance(options.SamplingInterval);
@@ -280,7 +311,7 @@ public sealed class MemoryBudgetTests
     [InlineData(999)]
     public void Constructor_RejectsAMinimumReclaimIntervalUnderOneSecond_NamingTheOption(int milliseconds)
     {
-        var act = () => new MemoryBudget(new MemoryBudgetOptions { MinimumReclaimInterval = TimeSpan.FromMilliseconds(milliseconds) });
+        var act = () => TestBudget.New(new MemoryBudgetOptions { MinimumReclaimInterval = TimeSpan.FromMilliseconds(milliseconds) });
 
         act.Should().Throw<OptionsValidationException>().WithMessage("*MinimumReclaimInterval*");
     }
@@ -288,7 +319,7 @@ public sealed class MemoryBudgetTests
     [Fact]
     public void Constructor_RejectsAMaximumReclaimIntervalBelowTheMinimum_NamingTheOption()
     {
-        var act = () => new MemoryBudget(new MemoryBudgetOptions { MinimumReclaimInterval = TimeSpan.FromMinutes(5), MaximumReclaimInterval = TimeSpan.FromMinutes(1) });
+        var act = () => TestBudget.New(new MemoryBudgetOptions { MinimumReclaimInterval = TimeSpan.FromMinutes(5), MaximumReclaimInterval = TimeSpan.FromMinutes(1) });
 
         act.Should().Throw<OptionsValidationException>().WithMessage("*MaximumReclaimInterval*at least MinimumReclaimInterval*");
     }
@@ -298,7 +329,7 @@ public sealed class MemoryBudgetTests
     {
         var probe = new FakeMemoryProbe(usage: 100 * MiB, available: 8000 * MiB);
         var time = new FakeTimeProvider();
-        using var budget = new MemoryBudget(new MemoryBudgetOptions { BudgetFraction = 0.75, ApplyHeapHardLimit = true, AutomaticReclaim = false }, time, probe);
+        using var budget = TestBudget.New(new MemoryBudgetOptions { BudgetFraction = 0.75, ApplyHeapHardLimit = true, AutomaticReclaim = false }, time, probe);
         long? applied = null;
         budget.HeapHardLimitApplier = limit =>
         {
@@ -316,7 +347,7 @@ public sealed class MemoryBudgetTests
     [Fact]
     public void StartStopCycles_LeaveOneGen2Callback()
     {
-        using var budget = new MemoryBudget(Options(), new FakeTimeProvider(), new FakeMemoryProbe(usage: 100 * MiB));
+        using var budget = TestBudget.New(Options(), new FakeTimeProvider(), new FakeMemoryProbe(usage: 100 * MiB));
         for (var i = 0; i < 10; i++)
         {
             budget.Start();
@@ -336,7 +367,7 @@ public sealed class MemoryBudgetTests
     [Fact]
     public void Dispose_WithAnObserverThatThrowsOnCompleted_CompletesTheOthers()
     {
-        var budget = new MemoryBudget(Options(), new FakeTimeProvider(), new FakeMemoryProbe(usage: 100 * MiB));
+        var budget = TestBudget.New(Options(), new FakeTimeProvider(), new FakeMemoryProbe(usage: 100 * MiB));
         var completed = new CompletionObserver();
         using var bad = budget.Subscribe(new CompletionObserver(new InvalidOperationException("observer bug")));
         using var good = budget.Subscribe(completed);
@@ -353,7 +384,7 @@ public sealed class MemoryBudgetTests
     [InlineData(null, 1.5, "BudgetFraction")]
     public void Constructor_RejectsBadBudgets_NamingTheOption(long? bytes, double? fraction, string option)
     {
-        var act = () => new MemoryBudget(new MemoryBudgetOptions { BudgetBytes = bytes, BudgetFraction = fraction });
+        var act = () => TestBudget.New(new MemoryBudgetOptions { BudgetBytes = bytes, BudgetFraction = fraction });
 
         act.Should().Throw<OptionsValidationException>().WithMessage($"*{option}*");
     }
@@ -361,7 +392,7 @@ public sealed class MemoryBudgetTests
     [Fact]
     public void Constructor_RejectsThresholdsOutOfOrder_NamingTheOption()
     {
-        var act = () => new MemoryBudget(new MemoryBudgetOptions { ElevatedThreshold = 0.9, HighThreshold = 0.8 });
+        var act = () => TestBudget.New(new MemoryBudgetOptions { ElevatedThreshold = 0.9, HighThreshold = 0.8 });
 
         act.Should().Throw<OptionsValidationException>().WithMessage("*ElevatedThreshold*increasing order*");
     }
@@ -369,7 +400,7 @@ public sealed class MemoryBudgetTests
     [Fact]
     public void Constructor_RejectsAReclaimTargetAboveHigh_AndZeroSampling()
     {
-        var act = () => new MemoryBudget(new MemoryBudgetOptions { ReclaimTargetFraction = 0.9, SamplingInterval = TimeSpan.Zero });
+        var act = () => TestBudget.New(new MemoryBudgetOptions { ReclaimTargetFraction = 0.9, SamplingInterval = TimeSpan.Zero });
 
         act.Should().Throw<OptionsValidationException>()
             .Which.Failures.Should().Contain(f => f.Contains("ReclaimTargetFraction", StringComparison.Ordinal))

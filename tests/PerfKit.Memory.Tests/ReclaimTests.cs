@@ -19,7 +19,7 @@ public sealed class ReclaimTests
     {
         var probe = new FakeMemoryProbe(usage: 900 * MiB);
         var calls = new List<string>();
-        using var budget = new MemoryBudget(Options(), new FakeTimeProvider(), probe,
+        using var budget = TestBudget.New(Options(), new FakeTimeProvider(), probe,
         [
             new RecordingResponder("lazy", MemoryResponderPriority.LazyResources, probe, 300 * MiB, calls),
             new RecordingResponder("pool", MemoryResponderPriority.Pools, probe, 100 * MiB, calls),
@@ -47,7 +47,7 @@ public sealed class ReclaimTests
     {
         var probe = new FakeMemoryProbe(usage: 300 * MiB);
         var calls = new List<string>();
-        using var budget = new MemoryBudget(Options(), new FakeTimeProvider(), probe, [new RecordingResponder("pool", 1, probe, 1, calls)]);
+        using var budget = TestBudget.New(Options(), new FakeTimeProvider(), probe, [new RecordingResponder("pool", 1, probe, 1, calls)]);
 
         var report = await budget.ReclaimAsync(400 * MiB, TestContext.Current.CancellationToken);
 
@@ -62,7 +62,7 @@ public sealed class ReclaimTests
         var probe = new FakeMemoryProbe(usage: 900 * MiB);
         var calls = new List<string>();
         var failure = new InvalidOperationException("responder bug");
-        using var budget = new MemoryBudget(Options(), new FakeTimeProvider(), probe,
+        using var budget = TestBudget.New(Options(), new FakeTimeProvider(), probe,
         [
             new ThrowingResponder(failure),
             new RecordingResponder("cache", 500, probe, 600 * MiB, calls),
@@ -82,7 +82,7 @@ public sealed class ReclaimTests
         var time = new FakeTimeProvider();
         var calls = new List<string>();
         var hanging = new HangingResponder();
-        using var budget = new MemoryBudget(Options(), time, probe, [hanging, new RecordingResponder("cache", 500, probe, 600 * MiB, calls)]);
+        using var budget = TestBudget.New(Options(), time, probe, [hanging, new RecordingResponder("cache", 500, probe, 600 * MiB, calls)]);
 
         var reclaim = budget.ReclaimAsync(400 * MiB, TestContext.Current.CancellationToken).AsTask();
         await hanging.Started.Task.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
@@ -100,7 +100,7 @@ public sealed class ReclaimTests
     public async Task ReclaimAsync_WithoutTarget_UsesTheReclaimTargetFraction()
     {
         var probe = new FakeMemoryProbe(usage: 900 * MiB);
-        using var budget = new MemoryBudget(Options(), new FakeTimeProvider(), probe);
+        using var budget = TestBudget.New(Options(), new FakeTimeProvider(), probe);
 
         var report = await budget.ReclaimAsync(TestContext.Current.CancellationToken);
 
@@ -111,7 +111,7 @@ public sealed class ReclaimTests
     [Fact]
     public async Task ReclaimAsync_RejectsANonPositiveTarget()
     {
-        using var budget = new MemoryBudget(Options(), new FakeTimeProvider(), new FakeMemoryProbe());
+        using var budget = TestBudget.New(Options(), new FakeTimeProvider(), new FakeMemoryProbe());
 
         var act = async () => await budget.ReclaimAsync(0, TestContext.Current.CancellationToken);
 
@@ -123,7 +123,7 @@ public sealed class ReclaimTests
     {
         var probe = new FakeMemoryProbe(usage: 900 * MiB);
         var calls = new List<string>();
-        using var budget = new MemoryBudget(Options(), new FakeTimeProvider(), probe);
+        using var budget = TestBudget.New(Options(), new FakeTimeProvider(), probe);
         var handle = budget.Register(new RecordingResponder("late", 1, probe, 0, calls));
 
         await budget.ReclaimAsync(400 * MiB, TestContext.Current.CancellationToken);
@@ -144,7 +144,7 @@ public sealed class ReclaimTests
             BudgetBytes = 1024 * MiB,
             AutomaticReclaim = false,
         };
-        using var budget = new MemoryBudget(options);
+        using var budget = TestBudget.New(options);
         budget.Register(hog);
         GC.Collect();
         var before = GC.GetTotalMemory(forceFullCollection: true);
@@ -163,7 +163,7 @@ public sealed class ReclaimTests
     public async Task ReclaimAsync_DoesNotReadOrCollectOnTheCallersThread_BeforeItsFirstAwait()
     {
         var probe = new FakeMemoryProbe(usage: 900 * MiB);
-        using var budget = new MemoryBudget(Options(), new FakeTimeProvider(), probe);
+        using var budget = TestBudget.New(Options(), new FakeTimeProvider(), probe);
         var caller = Environment.CurrentManagedThreadId;
         var inCall = 1;
         var readsInCall = 0;

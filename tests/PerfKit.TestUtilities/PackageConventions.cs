@@ -1,10 +1,11 @@
 using System.Reflection;
+using System.Text.RegularExpressions;
 using FluentAssertions;
 
 namespace PerfKit.TestUtilities;
 
 /// <summary>Checks the package rules of CONVENTIONS.md against a built assembly.</summary>
-public static class PackageConventions
+public static partial class PackageConventions
 {
     private const string DependencyInjectionNamespace = "Microsoft.Extensions.DependencyInjection";
 
@@ -42,4 +43,60 @@ public static class PackageConventions
             (type.IsAbstract && type.IsSealed).Should().BeTrue("{0} must be a static class", type.Name);
         }
     }
+
+    /// <summary>
+    /// Every exported class or struct that is disposable implements both <see cref="IDisposable"/> and
+    /// <see cref="IAsyncDisposable"/> (CONVENTIONS.md: a synchronous <c>ServiceProvider.Dispose()</c> must work, and
+    /// <c>await using</c> too). The check scans every exported type, so it cannot pass over an empty assembly.
+    /// </summary>
+    public static void DisposablePublicTypesImplementBoth(Assembly assembly)
+    {
+        var exported = assembly.GetExportedTypes();
+        exported.Should().NotBeEmpty("a check over no types proves nothing: {0} must export its API", assembly.GetName().Name);
+        var halfDisposable = exported
+            .Where(t => !t.IsInterface)
+            .Where(t => typeof(IDisposable).IsAssignableFrom(t) != typeof(IAsyncDisposable).IsAssignableFrom(t))
+            .Select(t => t.FullName)
+            .ToList();
+        halfDisposable.Should().BeEmpty("every disposable public type of {0} must implement both IDisposable and IAsyncDisposable", assembly.GetName().Name);
+    }
+
+    private static readonly string[] SiblingPackages = ["Memory", "Caching", "Streaming", "Monitoring", "Testing"];
+
+    /// <summary>
+    /// No namespace of the package ends in the short name of a sibling package (<c>PerfKit.Testing.Memory</c> makes
+    /// <c>Memory.X</c> ambiguous in a file that also imports PerfKit.Memory).
+    /// </summary>
+    public static void NamespacesDoNotShadowSiblingPackages(Assembly assembly)
+    {
+        var package = assembly.GetName().Name!;
+        var namespaces = assembly.GetExportedTypes().Select(t => t.Namespace!).Distinct().ToList();
+        namespaces.Should().NotBeEmpty();
+        var shadowing = namespaces
+            .Where(n => n.StartsWith(package + ".", StringComparison.Ordinal))
+            .Where(n => n[(package.Length + 1)..].Split('.').Any(segment => SiblingPackages.Contains(segment)))
+            .ToList();
+        shadowing.Should().BeEmpty("a sub-namespace of {0} must not be named like a sibling package", package);
+    }
+
+    /// <summary>Each source file of the package declares at most one top-level public type (partial files of one type are fine).</summary>
+    /// <param name="packageFolder">The package's folder relative to the repository root, such as <c>src/PerfKit.Memory</c>.</param>
+    public static void OnePublicTypePerFile(string packageFolder)
+    {
+        var root = Path.Combine(DocumentationSnippets.RepositoryRoot, packageFolder);
+        var files = Directory.EnumerateFiles(root, "*.cs", SearchOption.AllDirectories)
+            .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal)
+                        && !f.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
+            .ToList();
+        files.Should().NotBeEmpty("a check over no files proves nothing");
+        var crowded = files
+            .Select(f => (File: Path.GetRelativePath(root, f), Types: TopLevelPublicType().Matches(File.ReadAllText(f)).Select(m => m.Groups[1].Value).Distinct().ToList()))
+            .Where(f => f.Types.Count > 1)
+            .Select(f => $"{f.File}: {string.Join(", ", f.Types)}")
+            .ToList();
+        crowded.Should().BeEmpty("each public type of {0} lives in its own file", packageFolder);
+    }
+
+    [GeneratedRegex(@"^public (?:(?:sealed|static|abstract|readonly|partial|ref)\s+)*(?:record\s+struct|record\s+class|record|class|struct|interface|enum)\s+(\w+)", RegexOptions.Multiline)]
+    private static partial Regex TopLevelPublicType();
 }

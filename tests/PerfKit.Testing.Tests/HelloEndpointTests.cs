@@ -4,10 +4,10 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using PerfKit.Testing.Http;
-using PerfKit.Testing.Load;
+using PerfKit.Testing;
 
-namespace PerfKit.Testing.Tests;
+// Outside PerfKit.Testing on purpose: the README block of usings must be all a newcomer's test file needs.
+namespace ReadmeExamples;
 
 /// <summary>
 /// The README's first example, whole (its usings and this class): a real Kestrel on 127.0.0.1, an HttpClient, a warm-up,

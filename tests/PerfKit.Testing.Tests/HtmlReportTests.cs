@@ -3,9 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.IO.Compression;
 using System.Xml.Linq;
-using PerfKit.Testing.Load;
 using PerfKit.Testing.Reports;
-using PerfKit.Testing.Stress;
 using PerfKit.TestUtilities;
 
 namespace PerfKit.Testing.Tests;

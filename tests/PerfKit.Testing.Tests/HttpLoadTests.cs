@@ -5,10 +5,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using PerfKit.Testing.Http;
-using PerfKit.Testing.Load;
 using PerfKit.Testing.Reports;
-using PerfKit.Testing.Stress;
 
 namespace PerfKit.Testing.Tests;
 

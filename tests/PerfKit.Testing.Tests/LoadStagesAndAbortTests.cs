@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using PerfKit.Testing.Load;
 
 namespace PerfKit.Testing.Tests;
 

@@ -1,4 +1,3 @@
-using PerfKit.Testing.Load;
 
 namespace PerfKit.Testing.Tests;
 

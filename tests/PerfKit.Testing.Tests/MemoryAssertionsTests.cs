@@ -1,4 +1,3 @@
-using PerfKit.Testing.Memory;
 
 namespace PerfKit.Testing.Tests;
 

@@ -1,4 +1,3 @@
-using PerfKit.Testing.Memory;
 using PerfKit.Testing.Reports;
 
 namespace PerfKit.Testing.Tests;

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Options;
-using PerfKit.Testing.Load;
+using PerfKit.Testing.Internal;
 using PerfKit.Testing.Reports;
 
 namespace PerfKit.Testing.Tests;
@@ -97,7 +97,99 @@ public sealed class PerfKitTestingServiceTests
 
         var start = () => host.StartAsync(Ct);
 
-        (await start.Should().ThrowAsync<OptionsValidationException>())
-            .Which.Failures.Should().BeEquivalentTo(["PerfKitTestingOptions.ReportDirectory must name a folder.", "PerfKitTestingOptions.Formats must be one or more of Markdown, Json, JUnit and Html (was None)."]);
+        var failures = (await start.Should().ThrowAsync<OptionsValidationException>()).Which.Failures.ToList();
+        failures.Should().HaveCount(2);
+        failures[0].Should().Contain("PerfKitTestingOptions.ReportDirectory must name a folder.");
+        failures[1].Should().Be("PerfKitTestingOptions.Formats must be one or more of Markdown, Json, JUnit and Html (was None).");
+    }
+
+    [Fact]
+    public void AddPerfKitTesting_Twice_RegistersOnce_AppliesBothConfigures_AndReturnsABuilder()
+    {
+        var services = new ServiceCollection();
+
+        var first = services.AddPerfKitTesting(o => o.ReportDirectory = "reports");
+        var second = services.AddPerfKitTesting(o => o.Formats = ReportFormats.Json);
+        using var provider = services.BuildServiceProvider();
+
+        first.Services.Should().BeSameAs(services);
+        second.Services.Should().BeSameAs(services);
+        services.Count(d => d.ServiceType == typeof(ILoadTestRunner)).Should().Be(1);
+        var options = provider.GetRequiredService<IOptions<PerfKitTestingOptions>>().Value;
+        options.ReportDirectory.Should().Be("reports");
+        options.Formats.Should().Be(ReportFormats.Json);
+    }
+
+    [Fact]
+    public async Task AddPerfKitTesting_BindsAConfigurationSection_AndValidatesItAtStart()
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Configuration["PerfKit:Testing:ReportDirectory"] = "from-config";
+        builder.Configuration["PerfKit:Testing:Formats"] = "Markdown, Html";
+        builder.Services.AddPerfKitTesting(builder.Configuration.GetSection("PerfKit:Testing"));
+        using var host = builder.Build();
+
+        await host.StartAsync(Ct);
+
+        var options = host.Services.GetRequiredService<IOptions<PerfKitTestingOptions>>().Value;
+        options.ReportDirectory.Should().Be("from-config");
+        options.Formats.Should().Be(ReportFormats.Markdown | ReportFormats.Html);
+        await host.StopAsync(Ct);
+    }
+
+    [Fact]
+    public async Task FindKneeAsync_TagsEveryStepWithTheSearchName_NotOneValuePerStep()
+    {
+        var services = new ServiceCollection();
+        services.AddMetrics();
+        services.AddPerfKitTesting();
+        await using var provider = services.BuildServiceProvider();
+        var clock = new VirtualLoadClock();
+        var runner = (LoadTestRunner)provider.GetRequiredService<ILoadTestRunner>();
+        runner.Clock = clock;
+        using var iterations = new MetricCollector<long>(provider.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), PerfKitTestingDiagnostics.MeterName, PerfKitTestingDiagnostics.Instruments.Iterations);
+
+        // A serial server of 1 ms a call: saturates at 1,000/s, so the search takes several steps.
+        var result = await runner.FindKneeAsync("serial", _ =>
+        {
+            clock.Advance(TimeSpan.FromMilliseconds(1));
+            return ValueTask.CompletedTask;
+        }, new StressOptions(startRate: 200, sloLatency: TimeSpan.FromMilliseconds(20)) { StepDuration = TimeSpan.FromSeconds(2) }, Ct);
+
+        result.Steps.Should().HaveCountGreaterThan(2);
+        var tags = iterations.GetMeasurementSnapshot().Select(m => m.Tags[PerfKitTestingDiagnostics.Tags.Run]).Distinct().ToList();
+        tags.Should().Equal("serial");
+    }
+
+    [Fact]
+    public void EveryPublishedInstrument_IsListedInPerfKitTestingDiagnostics()
+    {
+        var published = new HashSet<string>();
+        using var listener = new System.Diagnostics.Metrics.MeterListener
+        {
+            InstrumentPublished = (instrument, _) =>
+            {
+                if (instrument.Meter.Name == PerfKitTestingDiagnostics.MeterName)
+                {
+                    lock (published)
+                    {
+                        published.Add(instrument.Name);
+                    }
+                }
+            },
+        };
+        listener.Start();
+        var services = new ServiceCollection();
+        services.AddMetrics();
+        services.AddPerfKitTesting();
+        using var provider = services.BuildServiceProvider();
+
+        provider.GetRequiredService<ILoadTestRunner>();
+
+        var listed = typeof(PerfKitTestingDiagnostics.Instruments).GetFields().Select(f => (string)f.GetRawConstantValue()!).ToList();
+        lock (published)
+        {
+            published.Should().BeEquivalentTo(listed);
+        }
     }
 }

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using System.Xml.Linq;
-using PerfKit.Testing.Load;
 using PerfKit.Testing.Reports;
 
 namespace PerfKit.Testing.Tests;

@@ -1,5 +1,4 @@
 using System.Text;
-using PerfKit.Testing.Memory;
 using PerfKit.TestUtilities;
 
 namespace PerfKit.Testing.Tests;

@@ -1,5 +1,3 @@
-using PerfKit.Testing.Load;
-using PerfKit.Testing.Stress;
 
 namespace PerfKit.Testing.Tests;
 

@@ -7,9 +7,8 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using PerfKit.Testing.Http;
-using PerfKit.Testing.Load;
 using PerfKit.TestUtilities;
+using PerfKit.Testing;
 
 namespace PerfKit.Benchmarks.Testing;
 

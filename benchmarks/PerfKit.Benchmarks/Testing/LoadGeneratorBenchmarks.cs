@@ -1,6 +1,5 @@
 using BenchmarkDotNet.Attributes;
 using PerfKit.Testing;
-using PerfKit.Testing.Load;
 
 namespace PerfKit.Benchmarks.Testing;
 

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using PerfKit.Testing.Load;
+using PerfKit.Testing;
 
 namespace PerfKit.Benchmarks.Testing;
 

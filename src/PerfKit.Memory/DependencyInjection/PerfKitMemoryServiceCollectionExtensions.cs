@@ -15,10 +15,13 @@ namespace Microsoft.Extensions.DependencyInjection;
 /// <summary>Registers PerfKit.Memory in a service collection.</summary>
 public static class PerfKitMemoryServiceCollectionExtensions
 {
+    /// <summary>The name of the <see cref="BoundedArrayPoolOptions"/> of the pool that <see cref="AddBoundedArrayPool"/> registers.</summary>
+    public const string BoundedArrayPoolOptionsName = "PerfKit.Memory.BoundedArrayPool";
+
     /// <summary>
     /// Adds the memory budget (<see cref="IMemoryBudget"/> and <see cref="MemoryBudget"/>), a hosted service that
-    /// starts its monitor, and start-up validation of <see cref="MemoryBudgetOptions"/>. Calling it twice is harmless;
-    /// a second <paramref name="configure"/> adds to the first.
+    /// starts its monitor, and validation of <see cref="MemoryBudgetOptions"/> at host start. Calling it twice is
+    /// harmless: the services are registered once, and a second <paramref name="configure"/> adds to the first.
     /// </summary>
     /// <param name="services">The services.</param>
     /// <param name="configure">Sets the options.</param>
@@ -26,27 +29,27 @@ public static class PerfKitMemoryServiceCollectionExtensions
     public static IPerfKitMemoryBuilder AddPerfKitMemory(this IServiceCollection services, Action<MemoryBudgetOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(services);
-        var options = services.AddOptions<MemoryBudgetOptions>().ValidateOnStart();
+        var options = services.AddOptionsWithValidateOnStart<MemoryBudgetOptions>();
         if (configure is not null)
         {
             options.Configure(configure);
         }
 
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MemoryBudgetOptions>, MemoryBudgetOptionsDataValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MemoryBudgetOptions>, MemoryBudgetOptionsValidator>());
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MemoryBudgetOptions>, MemoryBudgetOptionsCrossValidator>());
         services.TryAddSingleton(static sp => new MemoryBudget(
             sp.GetRequiredService<IOptions<MemoryBudgetOptions>>().Value,
-            sp.GetService<TimeProvider>(),
-            sp.GetService<IMemoryProbe>(),
-            () => sp.GetServices<IMemoryPressureResponder>(),
-            sp.GetService<ILoggerFactory>(),
-            sp.GetService<IMeterFactory>()));
+            Dependencies(sp),
+            () => sp.GetServices<IMemoryPressureResponder>()));
         services.TryAddSingleton<IMemoryBudget>(static sp => sp.GetRequiredService<MemoryBudget>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, MemoryBudgetHostedService>());
         return new PerfKitMemoryBuilder(services);
     }
 
-    /// <summary>Like <see cref="AddPerfKitMemory(IServiceCollection, Action{MemoryBudgetOptions}?)"/>, binding the options to a configuration section.</summary>
+    /// <summary>
+    /// Like <see cref="AddPerfKitMemory(IServiceCollection, Action{MemoryBudgetOptions}?)"/>, binding the options to a
+    /// configuration section. Calling it twice (or after the other overload) is harmless: the bindings add up.
+    /// </summary>
     /// <param name="services">The services.</param>
     /// <param name="configuration">The section, for example <c>configuration.GetSection("PerfKit:Memory")</c>.</param>
     /// <returns>A builder to add responders, lazy resources and pools.</returns>
@@ -72,11 +75,17 @@ public static class PerfKitMemoryServiceCollectionExtensions
 
     /// <summary>
     /// Adds a <see cref="LazyResource{T}"/> singleton (inject <c>LazyResource&lt;T&gt;</c> and call <c>AcquireAsync</c>)
-    /// that is also a responder, so it unloads under pressure as well as when idle.
+    /// that is also a responder, so it unloads under pressure as well as when idle. Its options are the named
+    /// <see cref="LazyResourceOptions"/> <see cref="LazyResourceOptionsName{T}"/>, validated at host start. Calling it
+    /// again for the same <typeparamref name="T"/> is harmless: one resource, the <paramref name="configure"/>s add up,
+    /// and the last <paramref name="factory"/> is the one used.
     /// </summary>
     /// <typeparam name="T">The resource type.</typeparam>
     /// <param name="builder">The builder.</param>
-    /// <param name="factory">Loads the resource.</param>
+    /// <param name="factory">
+    /// Loads the resource. An <c>async</c> lambda fits; a method that returns a <see cref="Task{TResult}"/> is wrapped:
+    /// <c>(sp, ct) =&gt; new ValueTask&lt;T&gt;(LoadAsync(ct))</c>.
+    /// </param>
     /// <param name="configure">Sets the options.</param>
     /// <returns>The builder.</returns>
     public static IPerfKitMemoryBuilder AddLazyResource<T>(
@@ -87,41 +96,80 @@ public static class PerfKitMemoryServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(factory);
-        if (builder.Services.Any(static d => d.ServiceType == typeof(LazyResource<T>)))
+        var name = LazyResourceOptionsName<T>();
+        var options = builder.Services.AddOptionsWithValidateOnStart<LazyResourceOptions>(name);
+        if (configure is not null)
         {
-            throw new InvalidOperationException($"A lazy resource of type {typeof(T).FullName} is registered already.");
+            options.Configure(configure);
         }
 
-        builder.Services.AddSingleton(sp =>
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<LazyResourceOptions>, LazyResourceOptionsValidator>());
+
+        // Not TryAdd: resolving one service takes the last registration, so the last factory wins.
+        builder.Services.AddSingleton(new LazyResourceFactory<T>(factory));
+        if (builder.Services.Any(static d => d.ServiceType == typeof(LazyResource<T>)))
         {
-            var options = new LazyResourceOptions();
-            configure?.Invoke(options);
-            return new LazyResource<T>(ct => factory(sp, ct), options, sp.GetService<TimeProvider>(), sp.GetService<ILoggerFactory>(), sp.GetService<IMeterFactory>());
+            return builder;
+        }
+
+        builder.Services.AddSingleton(static sp =>
+        {
+            var factory = sp.GetRequiredService<LazyResourceFactory<T>>().Factory;
+            var options = sp.GetRequiredService<IOptionsMonitor<LazyResourceOptions>>().Get(LazyResourceOptionsName<T>());
+            return new LazyResource<T>(ct => factory(sp, ct), options, Dependencies(sp));
         });
         builder.Services.AddSingleton<IMemoryPressureResponder>(static sp => sp.GetRequiredService<LazyResource<T>>());
         return builder;
     }
 
-    /// <summary>Adds a <see cref="BoundedArrayPool{T}"/> of bytes as a singleton that trims itself under pressure.</summary>
+    /// <summary>The name of the <see cref="LazyResourceOptions"/> of the <see cref="LazyResource{T}"/> that <c>AddLazyResource&lt;T&gt;</c> registers: <c>PerfKit.Memory.LazyResource:</c> and the type's full name.</summary>
+    /// <typeparam name="T">The resource type.</typeparam>
+    /// <returns>The options name, for <c>services.Configure&lt;LazyResourceOptions&gt;(name, ...)</c> or <c>IOptionsMonitor.Get(name)</c>.</returns>
+    public static string LazyResourceOptionsName<T>()
+        where T : class => "PerfKit.Memory.LazyResource:" + typeof(T).FullName;
+
+    /// <summary>
+    /// Adds a <see cref="BoundedArrayPool{T}"/> of bytes as a singleton that trims itself under pressure. Its options
+    /// are the named <see cref="BoundedArrayPoolOptions"/> <see cref="BoundedArrayPoolOptionsName"/>, validated at host
+    /// start. Calling it twice is harmless: one pool, and the <paramref name="configure"/>s add up.
+    /// </summary>
     /// <param name="builder">The builder.</param>
     /// <param name="configure">Sets the options.</param>
     /// <returns>The builder.</returns>
     public static IPerfKitMemoryBuilder AddBoundedArrayPool(this IPerfKitMemoryBuilder builder, Action<BoundedArrayPoolOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
+        var options = builder.Services.AddOptionsWithValidateOnStart<BoundedArrayPoolOptions>(BoundedArrayPoolOptionsName);
+        if (configure is not null)
+        {
+            options.Configure(configure);
+        }
+
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<BoundedArrayPoolOptions>, BoundedArrayPoolOptionsDataValidator>());
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<BoundedArrayPoolOptions>, BoundedArrayPoolOptionsValidator>());
         if (builder.Services.Any(static d => d.ServiceType == typeof(BoundedArrayPool<byte>)))
         {
             return builder;
         }
 
-        builder.Services.AddSingleton(sp =>
-        {
-            var options = new BoundedArrayPoolOptions();
-            configure?.Invoke(options);
-            return new BoundedArrayPool<byte>(options, sp.GetService<IMeterFactory>());
-        });
+        builder.Services.AddSingleton(static sp => new BoundedArrayPool<byte>(
+            sp.GetRequiredService<IOptionsMonitor<BoundedArrayPoolOptions>>().Get(BoundedArrayPoolOptionsName),
+            Dependencies(sp)));
         builder.Services.AddSingleton<IMemoryPressureResponder>(static sp => sp.GetRequiredService<BoundedArrayPool<byte>>());
         return builder;
+    }
+
+    private static PerfKitMemoryDependencies Dependencies(IServiceProvider sp) => new()
+    {
+        TimeProvider = sp.GetService<TimeProvider>(),
+        LoggerFactory = sp.GetService<ILoggerFactory>(),
+        MeterFactory = sp.GetService<IMeterFactory>(),
+        MemoryProbe = sp.GetService<IMemoryProbe>(),
+    };
+
+    private sealed class LazyResourceFactory<T>(Func<IServiceProvider, CancellationToken, ValueTask<T>> factory)
+    {
+        public Func<IServiceProvider, CancellationToken, ValueTask<T>> Factory { get; } = factory;
     }
 
     private sealed class PerfKitMemoryBuilder(IServiceCollection services) : IPerfKitMemoryBuilder

@@ -1,17 +1,24 @@
 using Microsoft.Extensions.Options;
+using PerfKit.Shared;
 
 namespace PerfKit.Memory.Internal;
 
 /// <summary>The DataAnnotations rules of <see cref="MemoryBudgetOptions"/>, generated at compile time (AOT-safe).</summary>
 [OptionsValidator]
-internal sealed partial class MemoryBudgetOptionsValidator : IValidateOptions<MemoryBudgetOptions>;
+internal sealed partial class MemoryBudgetOptionsDataValidator : IValidateOptions<MemoryBudgetOptions>;
 
-/// <summary>The rules that span several options.</summary>
-internal sealed class MemoryBudgetOptionsCrossValidator : IValidateOptions<MemoryBudgetOptions>
+/// <summary>The rules that span several options, and the <see cref="TimeSpan"/> ranges; reports every failure.</summary>
+internal sealed class MemoryBudgetOptionsValidator : IValidateOptions<MemoryBudgetOptions>
 {
     public ValidateOptionsResult Validate(string? name, MemoryBudgetOptions options)
     {
         var builder = new ValidateOptionsResultBuilder();
+        if (options.BudgetBytes is { } bytes)
+        {
+            OptionsGuard.AtLeast(builder, $"{nameof(MemoryBudgetOptions)}.{nameof(MemoryBudgetOptions.BudgetBytes)}", bytes, 1, " (bytes) when set");
+        }
+
+        OptionsGuard.GreaterThanZeroAtMost(builder, $"{nameof(MemoryBudgetOptions)}.{nameof(MemoryBudgetOptions.BudgetFraction)}", options.BudgetFraction, 1);
         if (!(options.ElevatedThreshold < options.HighThreshold && options.HighThreshold < options.CriticalThreshold))
         {
             builder.AddError(
@@ -52,25 +59,11 @@ internal sealed class MemoryBudgetOptionsCrossValidator : IValidateOptions<Memor
     {
         if (value < min || value > max)
         {
-            builder.AddError($"must be between {min} and {max}; it is {value}.", $"{nameof(MemoryBudgetOptions)}.{name}");
+            builder.AddError($"must be at least {min} and at most {max}; it is {value}.", $"{nameof(MemoryBudgetOptions)}.{name}");
         }
     }
 
     /// <summary>Runs both validators; used where there is no DI container to do it.</summary>
-    public static void ThrowIfInvalid(MemoryBudgetOptions options)
-    {
-        var failures = new List<string>();
-        foreach (var result in new[] { new MemoryBudgetOptionsValidator().Validate(Options.DefaultName, options), new MemoryBudgetOptionsCrossValidator().Validate(Options.DefaultName, options) })
-        {
-            if (result.Failed)
-            {
-                failures.AddRange(result.Failures);
-            }
-        }
-
-        if (failures.Count > 0)
-        {
-            throw new OptionsValidationException(Options.DefaultName, typeof(MemoryBudgetOptions), failures);
-        }
-    }
+    public static void ThrowIfInvalid(MemoryBudgetOptions options) =>
+        OptionsGuard.ThrowIfInvalid(options, Options.DefaultName, new MemoryBudgetOptionsDataValidator(), new MemoryBudgetOptionsValidator());
 }

@@ -1,5 +1,7 @@
 using System.Diagnostics.Metrics;
-using System.Runtime.CompilerServices;
+using PerfKit.Shared;
+using Instruments = PerfKit.Memory.PerfKitMemoryDiagnostics.Instruments;
+using Tags = PerfKit.Memory.PerfKitMemoryDiagnostics.Tags;
 
 namespace PerfKit.Memory.Internal;
 
@@ -9,32 +11,29 @@ namespace PerfKit.Memory.Internal;
 /// </summary>
 internal sealed class MemoryMetrics
 {
-    private static readonly ConditionalWeakTable<Meter, MemoryMetrics> ByMeter = new();
-    private static readonly Lazy<Meter> SharedMeter = new(() => new Meter(PerfKitMemoryDiagnostics.MeterName));
-
     private readonly Lock _sync = new();
     private readonly List<WeakReference<MemoryBudget>> _budgets = [];
     private readonly List<WeakReference<IPoolStatisticsSource>> _pools = [];
 
     private MemoryMetrics(Meter meter)
     {
-        Reclaims = meter.CreateCounter<long>("perfkit.memory.reclaims", "{reclaim}", "Reclaims run, by trigger and result.");
-        ReclaimedBytes = meter.CreateCounter<long>("perfkit.memory.reclaimed", "By", "Bytes freed by reclaims, as measured.");
-        ReclaimDuration = meter.CreateHistogram<double>("perfkit.memory.reclaim.duration", "s", "How long reclaims took.");
-        ResponderFailures = meter.CreateCounter<long>("perfkit.memory.responder.failures", "{failure}", "Responders that threw or timed out, by responder and outcome.");
-        ResourceLoads = meter.CreateCounter<long>("perfkit.memory.resource.loads", "{load}", "Lazy resource loads, by resource and result.");
-        ResourceLoadDuration = meter.CreateHistogram<double>("perfkit.memory.resource.load.duration", "s", "How long lazy resources took to load.");
-        ResourceUnloads = meter.CreateCounter<long>("perfkit.memory.resource.unloads", "{unload}", "Lazy resource unloads, by resource and reason.");
+        Reclaims = meter.CreateCounter<long>(Instruments.Reclaims, "{reclaim}", "Reclaims run, by trigger and result.");
+        ReclaimedBytes = meter.CreateCounter<long>(Instruments.Reclaimed, "By", "Bytes freed by reclaims, as measured.");
+        ReclaimDuration = meter.CreateHistogram<double>(Instruments.ReclaimDuration, "s", "How long reclaims took.");
+        ResponderFailures = meter.CreateCounter<long>(Instruments.ResponderFailures, "{failure}", "Responders that threw or timed out, by responder and outcome.");
+        ResourceLoads = meter.CreateCounter<long>(Instruments.ResourceLoads, "{load}", "Lazy resource loads, by resource and result.");
+        ResourceLoadDuration = meter.CreateHistogram<double>(Instruments.ResourceLoadDuration, "s", "How long lazy resources took to load.");
+        ResourceUnloads = meter.CreateCounter<long>(Instruments.ResourceUnloads, "{unload}", "Lazy resource unloads, by resource and reason.");
 
-        meter.CreateObservableGauge("perfkit.memory.pressure.level", () => ObserveBudgets(static b => (long)b.Level), "{level}", "Pressure level: 0 Normal, 1 Elevated, 2 High, 3 Critical.");
-        meter.CreateObservableGauge("perfkit.memory.budget", () => ObserveBudgets(static b => b.BudgetBytes), "By", "The memory budget.");
-        meter.CreateObservableGauge("perfkit.memory.usage", () => ObserveBudgets(static b => b.UsageBytes), "By", "Memory usage counted against the budget.");
-        meter.CreateObservableCounter("perfkit.memory.pool.rents", () => ObservePools(static s => s.Rents), "{rent}", "Rents from PerfKit pools.");
-        meter.CreateObservableCounter("perfkit.memory.pool.misses", () => ObservePools(static s => s.Misses), "{rent}", "Rents a pool could not serve from what it retained.");
-        meter.CreateObservableCounter("perfkit.memory.pool.returns", () => ObservePools(static s => s.Returns), "{return}", "Returns to PerfKit pools.");
-        meter.CreateObservableCounter("perfkit.memory.pool.dropped", () => ObservePools(static s => s.Dropped), "{return}", "Returns a pool dropped because it was full or over its byte cap.");
-        meter.CreateObservableCounter("perfkit.memory.pool.trims", () => ObservePools(static s => s.Trims), "{trim}", "Pool trims.");
-        meter.CreateObservableGauge("perfkit.memory.pool.retained", () => ObservePools(static s => s.RetainedBytes), "By", "Bytes a pool retains.");
+        meter.CreateObservableGauge(Instruments.PressureLevel, () => ObserveBudgets(static b => (long)b.Level), "{level}", "Pressure level: 0 Normal, 1 Elevated, 2 High, 3 Critical.");
+        meter.CreateObservableGauge(Instruments.Budget, () => ObserveBudgets(static b => b.BudgetBytes), "By", "The memory budget.");
+        meter.CreateObservableGauge(Instruments.Usage, () => ObserveBudgets(static b => b.UsageBytes), "By", "Memory usage counted against the budget.");
+        meter.CreateObservableCounter(Instruments.PoolRents, () => ObservePools(static s => s.Rents), "{rent}", "Rents from PerfKit pools.");
+        meter.CreateObservableCounter(Instruments.PoolMisses, () => ObservePools(static s => s.Misses), "{rent}", "Rents a pool could not serve from what it retained.");
+        meter.CreateObservableCounter(Instruments.PoolReturns, () => ObservePools(static s => s.Returns), "{return}", "Returns to PerfKit pools.");
+        meter.CreateObservableCounter(Instruments.PoolDropped, () => ObservePools(static s => s.Dropped), "{return}", "Returns a pool dropped because it was full or over its byte cap.");
+        meter.CreateObservableCounter(Instruments.PoolTrims, () => ObservePools(static s => s.Trims), "{trim}", "Pool trims.");
+        meter.CreateObservableGauge(Instruments.PoolRetained, () => ObservePools(static s => s.RetainedBytes), "By", "Bytes a pool retains.");
     }
 
     public Counter<long> Reclaims { get; }
@@ -51,11 +50,8 @@ internal sealed class MemoryMetrics
 
     public Counter<long> ResourceUnloads { get; }
 
-    public static MemoryMetrics For(IMeterFactory? meterFactory)
-    {
-        var meter = meterFactory?.Create(new MeterOptions(PerfKitMemoryDiagnostics.MeterName)) ?? SharedMeter.Value;
-        return ByMeter.GetValue(meter, static m => new MemoryMetrics(m));
-    }
+    public static MemoryMetrics For(IMeterFactory? meterFactory) =>
+        MeterCache<MemoryMetrics>.For(meterFactory, PerfKitMemoryDiagnostics.MeterName, static m => new MemoryMetrics(m));
 
     public void Track(MemoryBudget budget)
     {
@@ -109,7 +105,7 @@ internal sealed class MemoryMetrics
             {
                 if (weak.TryGetTarget(out var pool))
                 {
-                    result.Add(new Measurement<long>(read(pool.GetStatistics()), new KeyValuePair<string, object?>("pool", pool.Name)));
+                    result.Add(new Measurement<long>(read(pool.GetStatistics()), new KeyValuePair<string, object?>(Tags.Pool, pool.Name)));
                 }
             }
         }

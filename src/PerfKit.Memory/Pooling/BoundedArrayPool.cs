@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Diagnostics.Metrics;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using PerfKit.Memory.Internal;
@@ -20,7 +19,7 @@ namespace PerfKit.Memory.Pooling;
 /// <c>BoundedArrayPool.ThreadCaches.cs</c> the thread-local tier and its reclaim when a thread dies;
 /// <c>BoundedArrayPool.SharedTier.cs</c> the byte-capped shared tier; <c>BoundedArrayPool.Statistics.cs</c> trim and counters.
 /// </remarks>
-public sealed partial class BoundedArrayPool<T> : ArrayPool<T>, IMemoryPressureResponder, IPoolStatisticsSource, IDisposable
+public sealed partial class BoundedArrayPool<T> : ArrayPool<T>, IMemoryPressureResponder, IPoolStatisticsSource, IDisposable, IAsyncDisposable
 {
     private const int MinimumLength = 16;
     private const int MinimumShift = 4;
@@ -31,17 +30,19 @@ public sealed partial class BoundedArrayPool<T> : ArrayPool<T>, IMemoryPressureR
     private readonly MemoryMetrics _metrics;
     private int _disposed;
 
-    /// <summary>Creates a pool.</summary>
-    /// <param name="options">The options; default <see cref="BoundedArrayPoolOptions"/> as constructed.</param>
-    /// <param name="meterFactory">Creates the <c>PerfKit.Memory</c> meter that publishes the pool's statistics; default a shared meter.</param>
-    public BoundedArrayPool(BoundedArrayPoolOptions? options = null, IMeterFactory? meterFactory = null)
+    /// <summary>Creates a pool with default options.</summary>
+    public BoundedArrayPool()
+        : this(new BoundedArrayPoolOptions())
     {
-        options ??= new BoundedArrayPoolOptions();
-        ArgumentException.ThrowIfNullOrWhiteSpace(options.Name, "options.Name");
-        ArgumentOutOfRangeException.ThrowIfNegative(options.MaxRetainedBytes, "options.MaxRetainedBytes");
-        ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxArrayLength, MinimumLength, "options.MaxArrayLength");
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(options.MaxArrayLength, 1 << 30, "options.MaxArrayLength");
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.MaxArraysPerBucket, "options.MaxArraysPerBucket");
+    }
+
+    /// <summary>Creates a pool. Bad options throw <see cref="Microsoft.Extensions.Options.OptionsValidationException"/> naming every bad option.</summary>
+    /// <param name="options">The options.</param>
+    /// <param name="dependencies">The <c>PerfKit.Memory</c> meter's factory, which publishes the pool's statistics; default a shared meter.</param>
+    public BoundedArrayPool(BoundedArrayPoolOptions options, PerfKitMemoryDependencies? dependencies = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        BoundedArrayPoolOptionsValidator.ThrowIfInvalid(options);
 
         Name = options.Name;
         _maxLength = (int)BitOperations.RoundUpToPowerOf2((uint)options.MaxArrayLength);
@@ -51,7 +52,7 @@ public sealed partial class BoundedArrayPool<T> : ArrayPool<T>, IMemoryPressureR
         _threadLocal = options.ThreadLocalCaching;
         _shared = CreateSharedTier(_bucketCount, options.MaxArraysPerBucket);
         _id = AcquireId();
-        _metrics = MemoryMetrics.For(meterFactory);
+        _metrics = MemoryMetrics.For(dependencies?.MeterFactory);
         _metrics.Track(this);
     }
 
@@ -123,6 +124,14 @@ public sealed partial class BoundedArrayPool<T> : ArrayPool<T>, IMemoryPressureR
         }
 
         ReturnSlow(bucket, array, cache);
+    }
+
+    /// <summary>Like <see cref="Dispose"/>, for <c>await using</c> and asynchronous owners; nothing in the pool's dispose waits.</summary>
+    /// <returns>A completed task.</returns>
+    public ValueTask DisposeAsync()
+    {
+        Dispose();
+        return ValueTask.CompletedTask;
     }
 
     /// <summary>Trims the pool and stops publishing its statistics. A disposed pool still rents (allocating) and drops returns.</summary>

@@ -15,7 +15,7 @@ public sealed class BoundedArrayPoolOptions
     public const int DefaultMaxArraysPerBucket = 32;
 
     /// <summary>A name for metrics, logs and reclaim reports. Default <c>arrays</c>.</summary>
-    [Required]
+    [Required(ErrorMessage = "{0} must not be empty.")]
     public string Name { get; set; } = "arrays";
 
     /// <summary>
@@ -23,7 +23,6 @@ public sealed class BoundedArrayPoolOptions
     /// keeps at most one array per size class in a thread-local slot (as <c>ArrayPool.Shared</c> does); those are
     /// counted in <see cref="PoolStatistics.RetainedBytes"/> and released by trims. Default 64 MiB.
     /// </summary>
-    [Range(0L, long.MaxValue)]
     public long MaxRetainedBytes { get; set; } = DefaultMaxRetainedBytes;
 
     /// <summary>The longest array the pool keeps; longer rents are allocated and their returns dropped. Default 1 Mi elements.</summary>

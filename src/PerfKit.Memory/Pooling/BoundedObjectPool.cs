@@ -1,21 +1,7 @@
-using System.Diagnostics.Metrics;
 using Microsoft.Extensions.ObjectPool;
 using PerfKit.Memory.Internal;
 
 namespace PerfKit.Memory.Pooling;
-
-/// <summary>Options of a <see cref="BoundedObjectPool{T}"/>.</summary>
-public sealed class BoundedObjectPoolOptions
-{
-    /// <summary>A name for metrics, logs and reclaim reports. Default <c>objects</c>.</summary>
-    public string Name { get; set; } = "objects";
-
-    /// <summary>The most objects the pool keeps; returns past it are dropped (and disposed). Default twice the processor count.</summary>
-    public int MaximumRetained { get; set; } = Environment.ProcessorCount * 2;
-
-    /// <summary>An estimate of one object's size, used to report retained and trimmed bytes. Default 0 (unknown).</summary>
-    public long EstimatedObjectSizeBytes { get; set; }
-}
 
 /// <summary>
 /// An <see cref="ObjectPool{T}"/> (Microsoft.Extensions.ObjectPool) that keeps at most
@@ -23,7 +9,7 @@ public sealed class BoundedObjectPoolOptions
 /// pressure. Dropped and trimmed objects that are <see cref="IDisposable"/> are disposed.
 /// </summary>
 /// <typeparam name="T">The pooled type.</typeparam>
-public sealed class BoundedObjectPool<T> : ObjectPool<T>, IMemoryPressureResponder, IPoolStatisticsSource, IDisposable
+public sealed class BoundedObjectPool<T> : ObjectPool<T>, IMemoryPressureResponder, IPoolStatisticsSource, IDisposable, IAsyncDisposable
     where T : class
 {
     private readonly IPooledObjectPolicy<T> _policy;
@@ -39,22 +25,27 @@ public sealed class BoundedObjectPool<T> : ObjectPool<T>, IMemoryPressureRespond
     private long _trimmedBytes;
     private int _disposed;
 
-    /// <summary>Creates a pool.</summary>
+    /// <summary>Creates a pool with default options.</summary>
     /// <param name="policy">Creates objects and resets them on return (a <see langword="false"/> return drops the object).</param>
-    /// <param name="options">The options; default <see cref="BoundedObjectPoolOptions"/> as constructed.</param>
-    /// <param name="meterFactory">Creates the <c>PerfKit.Memory</c> meter; default a shared meter.</param>
-    public BoundedObjectPool(IPooledObjectPolicy<T> policy, BoundedObjectPoolOptions? options = null, IMeterFactory? meterFactory = null)
+    public BoundedObjectPool(IPooledObjectPolicy<T> policy)
+        : this(policy, new BoundedObjectPoolOptions())
+    {
+    }
+
+    /// <summary>Creates a pool. Bad options throw <see cref="Microsoft.Extensions.Options.OptionsValidationException"/> naming every bad option.</summary>
+    /// <param name="policy">Creates objects and resets them on return (a <see langword="false"/> return drops the object).</param>
+    /// <param name="options">The options.</param>
+    /// <param name="dependencies">The <c>PerfKit.Memory</c> meter's factory; default a shared meter.</param>
+    public BoundedObjectPool(IPooledObjectPolicy<T> policy, BoundedObjectPoolOptions options, PerfKitMemoryDependencies? dependencies = null)
     {
         ArgumentNullException.ThrowIfNull(policy);
-        options ??= new BoundedObjectPoolOptions();
-        ArgumentException.ThrowIfNullOrWhiteSpace(options.Name, "options.Name");
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.MaximumRetained, "options.MaximumRetained");
-        ArgumentOutOfRangeException.ThrowIfNegative(options.EstimatedObjectSizeBytes, "options.EstimatedObjectSizeBytes");
+        ArgumentNullException.ThrowIfNull(options);
+        BoundedObjectPoolOptionsValidator.ThrowIfInvalid(options);
         _policy = policy;
         _items = new T?[options.MaximumRetained - 1];
         _objectSize = options.EstimatedObjectSizeBytes;
         Name = options.Name;
-        _metrics = MemoryMetrics.For(meterFactory);
+        _metrics = MemoryMetrics.For(dependencies?.MeterFactory);
         _metrics.Track(this);
     }
 
@@ -149,6 +140,14 @@ public sealed class BoundedObjectPool<T> : ObjectPool<T>, IMemoryPressureRespond
     {
         var retained = (Volatile.Read(ref _first) is null ? 0 : 1) + _items.Count(static i => i is not null);
         return new PoolStatistics(Volatile.Read(ref _rents), Volatile.Read(ref _misses), Volatile.Read(ref _returns), Volatile.Read(ref _dropped), Volatile.Read(ref _trims), Volatile.Read(ref _trimmedBytes), retained * _objectSize);
+    }
+
+    /// <summary>Like <see cref="Dispose"/>, for <c>await using</c> and asynchronous owners; retained objects are disposed as by <see cref="Dispose"/>.</summary>
+    /// <returns>A completed task.</returns>
+    public ValueTask DisposeAsync()
+    {
+        Dispose();
+        return ValueTask.CompletedTask;
     }
 
     /// <summary>Trims the pool and stops publishing its statistics; later returns are dropped.</summary>

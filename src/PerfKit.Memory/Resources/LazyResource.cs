@@ -1,4 +1,3 @@
-using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using PerfKit.Memory.Internal;
@@ -34,34 +33,33 @@ public sealed class LazyResource<T> : IMemoryPressureResponder, IAsyncDisposable
     private bool _unloadWhenReleased;
     private bool _disposed;
 
-    /// <summary>Creates a lazy resource. Nothing loads until the first <see cref="AcquireAsync"/>.</summary>
+    /// <summary>Creates a lazy resource with default options. Nothing loads until the first <see cref="AcquireAsync"/>.</summary>
+    /// <param name="factory">
+    /// Loads the resource. It runs once per load, with a token cancelled only when this object is disposed. An
+    /// <c>async</c> lambda fits; a method that returns a <see cref="Task{TResult}"/> is wrapped:
+    /// <c>ct =&gt; new ValueTask&lt;T&gt;(LoadAsync(ct))</c>.
+    /// </param>
+    public LazyResource(Func<CancellationToken, ValueTask<T>> factory)
+        : this(factory, new LazyResourceOptions())
+    {
+    }
+
+    /// <summary>Creates a lazy resource. Nothing loads until the first <see cref="AcquireAsync"/>. Bad options throw <see cref="Microsoft.Extensions.Options.OptionsValidationException"/> naming every bad option.</summary>
     /// <param name="factory">Loads the resource. It runs once per load, with a token cancelled only when this object is disposed.</param>
-    /// <param name="options">The options; default <see cref="LazyResourceOptions"/> as constructed.</param>
-    /// <param name="timeProvider">The clock of the idle timeout; default <see cref="TimeProvider.System"/>.</param>
-    /// <param name="loggerFactory">Where logs go; default none.</param>
-    /// <param name="meterFactory">Creates the <c>PerfKit.Memory</c> meter; default a shared meter.</param>
-    public LazyResource(
-        Func<CancellationToken, ValueTask<T>> factory,
-        LazyResourceOptions? options = null,
-        TimeProvider? timeProvider = null,
-        ILoggerFactory? loggerFactory = null,
-        IMeterFactory? meterFactory = null)
+    /// <param name="options">The options.</param>
+    /// <param name="dependencies">The clock of the idle timeout, logging and metering; each defaults when absent.</param>
+    public LazyResource(Func<CancellationToken, ValueTask<T>> factory, LazyResourceOptions options, PerfKitMemoryDependencies? dependencies = null)
     {
         ArgumentNullException.ThrowIfNull(factory);
-        options ??= new LazyResourceOptions();
-        if (options.IdleTimeout <= TimeSpan.Zero && options.IdleTimeout != Timeout.InfiniteTimeSpan)
-        {
-            throw new ArgumentOutOfRangeException("options.IdleTimeout", options.IdleTimeout, "LazyResourceOptions.IdleTimeout must be positive, or Timeout.InfiniteTimeSpan to never unload for idleness.");
-        }
-
-        ArgumentOutOfRangeException.ThrowIfNegative(options.EstimatedSizeBytes, "options.EstimatedSizeBytes");
+        ArgumentNullException.ThrowIfNull(options);
+        LazyResourceOptionsValidator.ThrowIfInvalid(options);
         _factory = factory;
         _options = options;
-        _timeProvider = timeProvider ?? TimeProvider.System;
-        _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("PerfKit.Memory.LazyResource");
-        _metrics = MemoryMetrics.For(meterFactory);
+        _timeProvider = dependencies?.TimeProvider ?? TimeProvider.System;
+        _logger = (dependencies?.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger("PerfKit.Memory.LazyResource");
+        _metrics = MemoryMetrics.For(dependencies?.MeterFactory);
         Name = options.Name ?? typeof(T).Name;
-        _nameTag = new("resource", Name);
+        _nameTag = new(PerfKitMemoryDiagnostics.Tags.Resource, Name);
         if (options.IdleTimeout != Timeout.InfiniteTimeSpan)
         {
             _idleTimer = _timeProvider.CreateTimer(static s => ((LazyResource<T>)s!).OnIdleTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
@@ -259,7 +257,7 @@ public sealed class LazyResource<T> : IMemoryPressureResponder, IAsyncDisposable
                 return;
             }
 
-            _metrics.ResourceLoads.Add(1, _nameTag, new("result", "success"));
+            _metrics.ResourceLoads.Add(1, _nameTag, new(PerfKitMemoryDiagnostics.Tags.Result, "success"));
             _metrics.ResourceLoadDuration.Record(elapsed.TotalSeconds, _nameTag);
             Log.ResourceLoaded(_logger, Name, elapsed.TotalMilliseconds);
             signal.SetResult();
@@ -273,7 +271,7 @@ public sealed class LazyResource<T> : IMemoryPressureResponder, IAsyncDisposable
                 _loading = null;
             }
 
-            _metrics.ResourceLoads.Add(1, _nameTag, new("result", "failure"));
+            _metrics.ResourceLoads.Add(1, _nameTag, new(PerfKitMemoryDiagnostics.Tags.Result, "failure"));
             Log.ResourceLoadFailed(_logger, ex, Name);
             signal.SetException(ex);
         }
@@ -359,7 +357,7 @@ public sealed class LazyResource<T> : IMemoryPressureResponder, IAsyncDisposable
             Log.ResourceDisposeFailed(_logger, ex, Name);
         }
 
-        _metrics.ResourceUnloads.Add(1, _nameTag, new("reason", reason));
+        _metrics.ResourceUnloads.Add(1, _nameTag, new(PerfKitMemoryDiagnostics.Tags.Reason, reason));
         Log.ResourceUnloaded(_logger, Name, reason);
     }
 
@@ -384,44 +382,7 @@ public sealed class LazyResource<T> : IMemoryPressureResponder, IAsyncDisposable
             Log.ResourceDisposeFailed(_logger, ex, Name);
         }
 
-        _metrics.ResourceUnloads.Add(1, _nameTag, new("reason", reason));
+        _metrics.ResourceUnloads.Add(1, _nameTag, new(PerfKitMemoryDiagnostics.Tags.Reason, reason));
         Log.ResourceUnloaded(_logger, Name, reason);
-    }
-}
-
-/// <summary>A hold on a loaded <see cref="LazyResource{T}"/>: the resource is not unloaded until every lease is disposed.</summary>
-/// <typeparam name="T">The resource type.</typeparam>
-public sealed class LazyResourceLease<T> : IDisposable
-    where T : class
-{
-    private LazyResource<T>? _owner;
-    private T? _value;
-
-    internal LazyResourceLease(LazyResource<T> owner, T value)
-    {
-        _owner = owner;
-        _value = value;
-    }
-
-    /// <summary>The resource. Do not keep it past <see cref="Dispose"/>.</summary>
-    /// <exception cref="ObjectDisposedException">The lease was released.</exception>
-    public T Value
-    {
-        get
-        {
-            var value = Volatile.Read(ref _value);
-            ObjectDisposedException.ThrowIf(value is null || Volatile.Read(ref _owner) is null, this);
-            return value;
-        }
-    }
-
-    /// <summary>Releases the lease, and its reference to the resource, so a lease kept around (say, in an async state machine) cannot keep an unloaded resource alive. Calling it twice is harmless.</summary>
-    public void Dispose()
-    {
-        if (Interlocked.Exchange(ref _owner, null) is { } owner)
-        {
-            Volatile.Write(ref _value, null);
-            owner.Release();
-        }
     }
 }

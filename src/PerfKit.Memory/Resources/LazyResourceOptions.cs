@@ -1,5 +1,3 @@
-using System.ComponentModel.DataAnnotations;
-
 namespace PerfKit.Memory.Resources;
 
 /// <summary>Options of a <see cref="LazyResource{T}"/>.</summary>
@@ -21,7 +19,6 @@ public sealed class LazyResourceOptions
     /// The resource's size, reported to reclaim as the bytes an unload frees. Default 0: the size is estimated
     /// from the bytes the process allocated while loading (approximate when other threads allocate meanwhile).
     /// </summary>
-    [Range(0L, long.MaxValue)]
     public long EstimatedSizeBytes { get; set; }
 
     /// <summary>Responder priority; lower runs first. Default <see cref="MemoryResponderPriority.LazyResources"/>.</summary>

@@ -3,56 +3,53 @@ using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
-using PerfKit.Testing.Load;
 using PerfKit.Testing.Reports;
-using PerfKit.Testing.Stress;
 
 namespace PerfKit.Testing.Internal;
 
-internal sealed class LoadTestRunner : ILoadTestRunner, IDisposable
+internal sealed class LoadTestRunner : ILoadTestRunner
 {
     private static readonly ActivitySource Source = new(PerfKitTestingDiagnostics.ActivitySourceName);
     private readonly PerfKitTestingOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly Meter _meter;
-    private readonly Counter<long> _runs;
-    private readonly Counter<long> _iterations;
-    private readonly Counter<long> _failures;
+    private readonly TestingMetrics _metrics;
 
     public LoadTestRunner(IOptions<PerfKitTestingOptions> options, TimeProvider? timeProvider = null, ILoggerFactory? loggerFactory = null, IMeterFactory? meterFactory = null)
     {
         _options = options.Value;
         _time = timeProvider ?? TimeProvider.System;
         _logger = (ILogger?)loggerFactory?.CreateLogger<LoadTestRunner>() ?? NullLogger.Instance;
-        _meter = meterFactory?.Create(PerfKitTestingDiagnostics.MeterName) ?? new Meter(PerfKitTestingDiagnostics.MeterName);
-        _runs = _meter.CreateCounter<long>("perfkit.testing.runs", "{run}", "Load runs completed, by outcome (passed to its limit, invalid, aborted).");
-        _iterations = _meter.CreateCounter<long>("perfkit.testing.iterations", "{iteration}", "Measured iterations of load runs.");
-        _failures = _meter.CreateCounter<long>("perfkit.testing.iteration.failures", "{iteration}", "Failed iterations of load runs, by reason.");
+        Clock = LoadClock.From(_time);
+        _metrics = TestingMetrics.For(meterFactory);
     }
+
+    /// <summary>The clock of the runs: the container's <see cref="TimeProvider"/>; tests put a virtual clock here.</summary>
+    internal LoadClock Clock { get; set; }
 
     public async Task<LoadResult> RunAsync(string name, Func<ScenarioContext, ValueTask> scenario, LoadModel model, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(model);
-        using var activity = Source.StartActivity("perfkit.testing.run");
-        activity?.SetTag("perfkit.run", name);
+        using var activity = Source.StartActivity(PerfKitTestingDiagnostics.Activities.Run);
+        activity?.SetTag(PerfKitTestingDiagnostics.Tags.Run, name);
         Log.RunStarting(_logger, name, model.GetType().Name);
-        var result = await LoadTest.RunAsync(name, scenario, model, LoadClock.From(_time), cancellationToken).ConfigureAwait(false);
-        Record(result, activity);
+        var result = await LoadTest.RunAsync(name, scenario, model, Clock, cancellationToken).ConfigureAwait(false);
+        Record(result, result.Name, activity);
         return result;
     }
 
     public async Task<StressResult> FindKneeAsync(string name, Func<ScenarioContext, ValueTask> scenario, StressOptions options, CancellationToken cancellationToken = default)
     {
-        using var activity = Source.StartActivity("perfkit.testing.stress");
-        activity?.SetTag("perfkit.run", name);
-        var result = await StressTest.FindKneeAsync(name, scenario, options, LoadClock.From(_time), cancellationToken).ConfigureAwait(false);
+        using var activity = Source.StartActivity(PerfKitTestingDiagnostics.Activities.Stress);
+        activity?.SetTag(PerfKitTestingDiagnostics.Tags.Run, name);
+        var result = await StressTest.FindKneeAsync(name, scenario, options, Clock, cancellationToken).ConfigureAwait(false);
         foreach (var step in result.Steps)
         {
-            Record(step.Run, activity: null);
+            // Tagged with the search's name: a step's own name carries its rate, one tag value per step.
+            Record(step.Run, name, activity: null);
         }
 
-        activity?.SetTag("perfkit.knee", result.Knee);
+        activity?.SetTag(PerfKitTestingDiagnostics.Tags.Knee, result.Knee);
         Log.StressCompleted(_logger, name, result.Knee, result.Steps.Count, result.StoppedBecause);
         return result;
     }
@@ -81,20 +78,18 @@ internal sealed class LoadTestRunner : ILoadTestRunner, IDisposable
         return written;
     }
 
-    public void Dispose() => _meter.Dispose();
-
-    private void Record(LoadResult result, Activity? activity)
+    private void Record(LoadResult result, string runTag, Activity? activity)
     {
         var outcome = result.WasAborted ? "aborted" : result.IsValid ? "completed" : "invalid";
-        _runs.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
-        _iterations.Add(result.Iterations, new KeyValuePair<string, object?>("perfkit.run", result.Name));
+        _metrics.Runs.Add(1, new KeyValuePair<string, object?>(PerfKitTestingDiagnostics.Tags.Outcome, outcome));
+        _metrics.Iterations.Add(result.Iterations, new KeyValuePair<string, object?>(PerfKitTestingDiagnostics.Tags.Run, runTag));
         foreach (var (reason, count) in result.FailuresByReason)
         {
-            _failures.Add(count, new KeyValuePair<string, object?>("perfkit.run", result.Name), new KeyValuePair<string, object?>("reason", reason));
+            _metrics.Failures.Add(count, new KeyValuePair<string, object?>(PerfKitTestingDiagnostics.Tags.Run, runTag), new KeyValuePair<string, object?>(PerfKitTestingDiagnostics.Tags.Reason, reason));
         }
 
-        activity?.SetTag("perfkit.iterations", result.Iterations);
-        activity?.SetTag("perfkit.outcome", outcome);
+        activity?.SetTag(PerfKitTestingDiagnostics.Tags.Iterations, result.Iterations);
+        activity?.SetTag(PerfKitTestingDiagnostics.Tags.Outcome, outcome);
         Log.RunCompleted(_logger, result.Name, result.Iterations, result.Throughput, result.ErrorRate, result.Latency.Percentile(50).TotalMilliseconds, result.Latency.Percentile(99).TotalMilliseconds, result.Latency.Max.TotalMilliseconds);
         if (result.InvalidReason is { } invalid)
         {
@@ -105,28 +100,5 @@ internal sealed class LoadTestRunner : ILoadTestRunner, IDisposable
         {
             Log.RunAborted(_logger, result.Name, aborted);
         }
-    }
-}
-
-internal sealed class PerfKitTestingOptionsValidator : IValidateOptions<PerfKitTestingOptions>
-{
-    public ValidateOptionsResult Validate(string? name, PerfKitTestingOptions options)
-    {
-        var failures = new List<string>();
-        if (string.IsNullOrWhiteSpace(options.ReportDirectory))
-        {
-            failures.Add("PerfKitTestingOptions.ReportDirectory must name a folder.");
-        }
-        else if (options.ReportDirectory.IndexOfAny(Path.GetInvalidPathChars()) >= 0)
-        {
-            failures.Add($"PerfKitTestingOptions.ReportDirectory '{options.ReportDirectory}' contains characters not allowed in a path.");
-        }
-
-        if ((options.Formats & ReportFormats.All) == 0 || (options.Formats & ~ReportFormats.All) != 0)
-        {
-            failures.Add($"PerfKitTestingOptions.Formats must be one or more of Markdown, Json, JUnit and Html (was {options.Formats}).");
-        }
-
-        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

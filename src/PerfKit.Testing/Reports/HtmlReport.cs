@@ -1,8 +1,6 @@
 using System.Globalization;
 using System.Reflection;
 using System.Text;
-using PerfKit.Testing.Load;
-using PerfKit.Testing.Stress;
 
 namespace PerfKit.Testing.Reports;
 

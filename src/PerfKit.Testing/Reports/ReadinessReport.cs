@@ -2,15 +2,9 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Xml;
-using PerfKit.Testing.Load;
+using PerfKit.Shared;
 
 namespace PerfKit.Testing.Reports;
-
-/// <summary>One named check of a <see cref="ReadinessReport"/>.</summary>
-/// <param name="Name">What was checked, for example <c>p95 of GET /orders below 200 ms</c>.</param>
-/// <param name="Passed">Whether it held.</param>
-/// <param name="Detail">The evidence: the measured figure against its limit, or why the check failed.</param>
-public readonly record struct ReadinessCheck(string Name, bool Passed, string Detail);
 
 /// <summary>
 /// "Is this ready for production?" as named checks (latency SLOs, error rates, generator validity, memory budgets,
@@ -21,7 +15,7 @@ public sealed class ReadinessReport
 {
     private readonly List<ReadinessCheck> _checks = [];
     private readonly List<LoadResult> _runs = [];
-    private readonly List<Stress.StressResult> _stress = [];
+    private readonly List<StressResult> _stress = [];
 
     /// <summary>Creates an empty report.</summary>
     /// <param name="title">The report's title, for example the service and version.</param>
@@ -41,7 +35,7 @@ public sealed class ReadinessReport
     public IReadOnlyList<LoadResult> Runs => _runs;
 
     /// <summary>The stress searches the checks came from (their steps and charts appear in the HTML and Markdown reports).</summary>
-    public IReadOnlyList<Stress.StressResult> StressSearches => _stress;
+    public IReadOnlyList<StressResult> StressSearches => _stress;
 
     /// <summary>Whether every check passed (a report without checks does not pass).</summary>
     public bool Passed => _checks.Count > 0 && _checks.TrueForAll(c => c.Passed);
@@ -105,13 +99,13 @@ public sealed class ReadinessReport
     /// <param name="budgetBytes">The budget: the figure must not exceed it.</param>
     /// <returns>The report, for chaining.</returns>
     public ReadinessReport CheckMemory(string name, long bytes, long budgetBytes) =>
-        Check(Invariant($"{name} within {budgetBytes / 1048576.0:0.#} MiB"), bytes <= budgetBytes, Invariant($"measured {bytes / 1048576.0:0.#} MiB"));
+        Check(Invariant($"{name} within {Units.MiB(budgetBytes, 1)} MiB"), bytes <= budgetBytes, Invariant($"measured {Units.MiB(bytes, 1)} MiB"));
 
     /// <summary>Checks that a stress search found a knee at or above the rate the service must sustain.</summary>
     /// <param name="stress">The stress search.</param>
     /// <param name="minimumRate">The arrival rate per second the service must sustain within its SLO.</param>
     /// <returns>The report, for chaining.</returns>
-    public ReadinessReport CheckKnee(Stress.StressResult stress, double minimumRate)
+    public ReadinessReport CheckKnee(StressResult stress, double minimumRate)
     {
         ArgumentNullException.ThrowIfNull(stress);
         if (!_stress.Contains(stress))
@@ -127,10 +121,10 @@ public sealed class ReadinessReport
     /// <param name="soak">The soak.</param>
     /// <param name="maxGrowthPerRoundBytes">The most growth allowed per round, in bytes.</param>
     /// <returns>The report, for chaining.</returns>
-    public ReadinessReport CheckNoLeak(Memory.SoakResult soak, long maxGrowthPerRoundBytes)
+    public ReadinessReport CheckNoLeak(SoakResult soak, long maxGrowthPerRoundBytes)
     {
         ArgumentNullException.ThrowIfNull(soak);
-        return Check(Invariant($"no leak in soak {soak.Name} (growth ≤ {maxGrowthPerRoundBytes / 1024.0:0.#} KiB a round)"), soak.GrowthPerRoundBytes <= maxGrowthPerRoundBytes, soak.ToString());
+        return Check(Invariant($"no leak in soak {soak.Name} (growth ≤ {Units.KiB(maxGrowthPerRoundBytes)} KiB a round)"), soak.GrowthPerRoundBytes <= maxGrowthPerRoundBytes, soak.ToString());
     }
 
     /// <summary>The report as Markdown: verdict, score, the checks, and each run's summary table.</summary>
