@@ -16,6 +16,18 @@ public sealed class PackageConventionsTests
         PackageConventions.ServiceCollectionExtensionsAreNamedAfterThePackage(Package);
 
     [Fact]
+    public void DisposablePublicTypes_ImplementBoth() =>
+        PackageConventions.DisposablePublicTypesImplementBoth(Package);
+
+    [Fact]
+    public void OnePublicType_PerFile() =>
+        PackageConventions.OnePublicTypePerFile("src/PerfKit.Caching.Redis");
+
+    [Fact]
+    public void Namespaces_DoNotShadowSiblingPackages() =>
+        PackageConventions.NamespacesDoNotShadowSiblingPackages(Package);
+
+    [Fact]
     public void QuickStart_IsCompiledCode() =>
         DocumentationSnippets.AssertReadmeBlocksAreCompiled("src/PerfKit.Caching.Redis/README.md", "samples/PerfKit.Showcase/RedisQuickStart.cs");
 }
