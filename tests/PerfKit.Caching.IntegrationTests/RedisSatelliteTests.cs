@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
@@ -82,6 +83,36 @@ public sealed class RedisSatelliteTests(RedisServer redis)
         using var host = builder.Build();
 
         (await host.Invoking(h => h.StartAsync(Ct)).Should().ThrowAsync<OptionsValidationException>()).WithMessage("*PerfKitRedisOptions.Configuration*");
+    }
+
+    [Fact]
+    public void AddRedis_Twice_IsHarmless()
+    {
+        var services = new ServiceCollection();
+        services.AddPerfKitCaching().AddRedis(o => o.Configuration = "127.0.0.1:6379").AddRedis(o => o.KeyPrefix = "app:");
+
+        services.Count(d => d.ServiceType == typeof(IDistributedCacheStore)).Should().Be(1);
+        services.Count(d => d.ServiceType == typeof(ICacheBackplane)).Should().Be(1);
+        services.Count(d => d.ServiceType == typeof(IValidateOptions<Caching.Redis.PerfKitRedisOptions>)).Should().Be(1);
+        using var provider = services.BuildServiceProvider();
+        var options = provider.GetRequiredService<IOptions<Caching.Redis.PerfKitRedisOptions>>().Value;
+        (options.Configuration, options.KeyPrefix).Should().Be(("127.0.0.1:6379", "app:"), "both configure calls apply");
+    }
+
+    [Fact]
+    public async Task AddRedis_FromConfiguration_BindsTheSection_AndValidatesItAtStart()
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["PerfKit:Redis:Configuration"] = "127.0.0.1:6379",
+            ["PerfKit:Redis:KeyPrefix"] = "shop:",
+            ["PerfKit:Redis:MaximumPayloadBytes"] = "0",
+        });
+        builder.Services.AddPerfKitCaching().AddRedis(builder.Configuration.GetSection("PerfKit:Redis"));
+        using var host = builder.Build();
+
+        (await host.Invoking(h => h.StartAsync(Ct)).Should().ThrowAsync<OptionsValidationException>()).WithMessage("*PerfKitRedisOptions.MaximumPayloadBytes is 0*", "the bound value reached the validator");
     }
 
     [Fact]
