@@ -89,7 +89,7 @@ public sealed class RedisCacheBackplane : ICacheBackplane, IDisposable, IAsyncDi
         }
 
         // Awaited, not fire-and-forget: returning normally means a connected server took the message.
-        await RedisTasks.WaitAsync(subscriber.PublishAsync(_channel, message), cancellationToken).ConfigureAwait(false);
+        await RedisTasks.WaitAsync(subscriber.PublishAsync(_channel, message), _connection, cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -191,6 +191,12 @@ public sealed class RedisCacheBackplane : ICacheBackplane, IDisposable, IAsyncDi
                     // reconnect: subscribe once per connection (twice would deliver every message twice).
                     Volatile.Write(ref _subscribedWith, subscriber);
                     await RedisTasks.WaitAsync(subscriber.SubscribeAsync(_channel, _onMessage), stopping).ConfigureAwait(false);
+                    if (stopping.IsCancellationRequested)
+                    {
+                        // Disposed meanwhile: leave the channel, which Dispose could not see yet.
+                        subscriber.Unsubscribe(_channel, _onMessage, CommandFlags.FireAndForget);
+                        return;
+                    }
                 }
 
                 if (IsLiveOn(subscriber))

@@ -31,7 +31,7 @@ public sealed class RedisConnection : IDisposable, IAsyncDisposable
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
     private readonly Lock _sync = new();
-    private readonly TimeSpan _waitLimit;
+    private TimeSpan _waitLimit;
     private IConnectionMultiplexer? _multiplexer;
     private Task<IConnectionMultiplexer>? _connecting;
     private Exception? _lastError;
@@ -75,7 +75,7 @@ public sealed class RedisConnection : IDisposable, IAsyncDisposable
         _timeProvider = TimeProvider.System;
         _logger = NullLogger.Instance;
         _endpoints = Describe(multiplexer.GetEndPoints());
-        _waitLimit = BorrowedWaitLimit;
+        _waitLimit = TimeSpan.FromMilliseconds(Math.Max(multiplexer.TimeoutMilliseconds, 1));
     }
 
     /// <summary>
@@ -134,6 +134,12 @@ public sealed class RedisConnection : IDisposable, IAsyncDisposable
             await owned.DisposeAsync().ConfigureAwait(false);
         }
     }
+
+    /// <summary>
+    /// How long a call may wait for Redis when its token cannot fire: the owned connection's <c>AsyncTimeout</c>, or a
+    /// borrowed one's <c>TimeoutMilliseconds</c> (5 s until it is known).
+    /// </summary>
+    internal TimeSpan OperationTimeout => _waitLimit;
 
     /// <summary>The connection if it is open, without waiting.</summary>
     internal bool TryGet(out IConnectionMultiplexer multiplexer)
@@ -215,6 +221,7 @@ public sealed class RedisConnection : IDisposable, IAsyncDisposable
             if (!OwnsMultiplexer)
             {
                 Volatile.Write(ref _endpoints, Describe(multiplexer.GetEndPoints()));
+                _waitLimit = TimeSpan.FromMilliseconds(Math.Max(multiplexer.TimeoutMilliseconds, 1));
             }
 
             lock (_sync)

@@ -77,7 +77,7 @@ public sealed class RedisDistributedCacheStore : IDistributedCacheStore
         try
         {
             // GETRANGE's end is inclusive: one byte more than allowed tells "too big" without transferring the rest.
-            value = await RedisTasks.WaitAsync(database.StringGetRangeAsync(redisKey, 0, _maximumPayloadBytes), cancellationToken).ConfigureAwait(false);
+            value = await RedisTasks.WaitAsync(database.StringGetRangeAsync(redisKey, 0, _maximumPayloadBytes), _connection, cancellationToken).ConfigureAwait(false);
         }
         catch (RedisServerException ex) when (IsWrongType(ex))
         {
@@ -114,13 +114,13 @@ public sealed class RedisDistributedCacheStore : IDistributedCacheStore
         if (value.Length > _maximumPayloadBytes)
         {
             // It could never be read back: remove what the key held, so no node keeps reading the old value.
-            await RedisTasks.WaitAsync(database.KeyDeleteAsync(redisKey), cancellationToken).ConfigureAwait(false);
+            await RedisTasks.WaitAsync(database.KeyDeleteAsync(redisKey), _connection, cancellationToken).ConfigureAwait(false);
             throw new DistributedCacheKeyException(string.Create(CultureInfo.InvariantCulture,
                 $"The payload for Redis key '{redisKey}' is {value.Length} bytes, over PerfKitRedisOptions.MaximumPayloadBytes ({_maximumPayloadBytes}); the key was deleted instead."));
         }
 
         // SET key value PX ms (StackExchange.Redis sends EX when the TTL is whole seconds): sub-second TTLs reach Redis.
-        await RedisTasks.WaitAsync(database.StringSetAsync(redisKey, value, ToMilliseconds(timeToLive), keepTtl: false, When.Always, CommandFlags.None), cancellationToken).ConfigureAwait(false);
+        await RedisTasks.WaitAsync(database.StringSetAsync(redisKey, value, ToMilliseconds(timeToLive), keepTtl: false, When.Always, CommandFlags.None), _connection, cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -129,7 +129,7 @@ public sealed class RedisDistributedCacheStore : IDistributedCacheStore
         ArgumentNullException.ThrowIfNull(key);
         cancellationToken.ThrowIfCancellationRequested();
         var database = await DatabaseAsync(cancellationToken).ConfigureAwait(false);
-        await RedisTasks.WaitAsync(database.KeyDeleteAsync(_keyPrefix.Append(key)), cancellationToken).ConfigureAwait(false);
+        await RedisTasks.WaitAsync(database.KeyDeleteAsync(_keyPrefix.Append(key)), _connection, cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -150,7 +150,7 @@ public sealed class RedisDistributedCacheStore : IDistributedCacheStore
         }
 
         var database = await DatabaseAsync(cancellationToken).ConfigureAwait(false);
-        var values = await RedisTasks.WaitAsync(database.StringGetAsync(keys), cancellationToken).ConfigureAwait(false); // one MGET
+        var values = await RedisTasks.WaitAsync(database.StringGetAsync(keys), _connection, cancellationToken).ConfigureAwait(false); // one MGET
         var result = new long[values.Length];
         for (var i = 0; i < values.Length; i++)
         {
@@ -182,7 +182,7 @@ public sealed class RedisDistributedCacheStore : IDistributedCacheStore
             try
             {
                 var evaluation = database.ScriptEvaluateAsync(SetTagScript, [marker], [invalidatedAtUtcMs, (long)ttl.TotalMilliseconds]);
-                await RedisTasks.WaitAsync(evaluation, cancellationToken).ConfigureAwait(false);
+                await RedisTasks.WaitAsync(evaluation, _connection, cancellationToken).ConfigureAwait(false);
                 return;
             }
             catch (RedisServerException ex) when (IsScriptingUnavailable(ex))
@@ -192,7 +192,7 @@ public sealed class RedisDistributedCacheStore : IDistributedCacheStore
         }
 
         // Without scripting (Garnet without --lua, EVAL denied by an ACL): SET … PX, the last writer wins.
-        await RedisTasks.WaitAsync(database.StringSetAsync(marker, invalidatedAtUtcMs, ttl, keepTtl: false, When.Always, CommandFlags.None), cancellationToken).ConfigureAwait(false);
+        await RedisTasks.WaitAsync(database.StringSetAsync(marker, invalidatedAtUtcMs, ttl, keepTtl: false, When.Always, CommandFlags.None), _connection, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Whether tag markers are written without the script, because the server refused it.</summary>
@@ -217,6 +217,12 @@ public sealed class RedisDistributedCacheStore : IDistributedCacheStore
     private static DistributedCacheKeyException WrongType(RedisKey key, RedisServerException ex) =>
         new($"Redis key '{key}' holds a value of another type than a string (WRONGTYPE): it is not a PerfKit payload. The cache overwrites it on its next write.", ex);
 
-    private async ValueTask<IDatabase> DatabaseAsync(CancellationToken cancellationToken) =>
-        (await _connection.GetAsync(cancellationToken).ConfigureAwait(false)).GetDatabase();
+    private ValueTask<IDatabase> DatabaseAsync(CancellationToken cancellationToken)
+    {
+        // The hot path (connected) completes synchronously, without a second state machine.
+        var pending = _connection.GetAsync(cancellationToken);
+        return pending.IsCompletedSuccessfully ? ValueTask.FromResult(pending.Result.GetDatabase()) : AwaitAsync(pending);
+
+        static async ValueTask<IDatabase> AwaitAsync(ValueTask<IConnectionMultiplexer> pending) => (await pending.ConfigureAwait(false)).GetDatabase();
+    }
 }

@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace PerfKit.Caching.Redis.Internal;
 
 /// <summary>
@@ -24,6 +26,31 @@ internal static class RedisTasks
         {
             Observe(task);
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Waits for a command until the token fires; when the token cannot fire, until the connection's timeout, so that a
+    /// call always ends even when the client is slow to time the command out (it checks once a second, and a command
+    /// queued while disconnected can wait longer).
+    /// </summary>
+    public static ValueTask<T> WaitAsync<T>(Task<T> command, RedisConnection connection, CancellationToken cancellationToken) =>
+        command.IsCompleted || cancellationToken.CanBeCanceled
+            ? WaitAsync(command, cancellationToken)
+            : WaitWithTimeoutAsync(command, connection);
+
+    private static async ValueTask<T> WaitWithTimeoutAsync<T>(Task<T> command, RedisConnection connection)
+    {
+        var timeout = connection.OperationTimeout;
+        try
+        {
+            return await command.WaitAsync(timeout).ConfigureAwait(false);
+        }
+        catch (TimeoutException) when (!command.IsCompleted)
+        {
+            Observe(command);
+            throw new TimeoutException(string.Create(CultureInfo.InvariantCulture,
+                $"Redis at {connection.Endpoints} did not answer within {timeout.TotalMilliseconds:0} ms (the connection's AsyncTimeout)."));
         }
     }
 
