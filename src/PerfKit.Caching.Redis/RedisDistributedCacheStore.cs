@@ -21,7 +21,8 @@ namespace PerfKit.Caching.Redis;
 /// </para>
 /// <para>
 /// Cancellation: StackExchange.Redis cannot cancel a command once queued. Each call stops waiting when the token fires
-/// (the command still ends at the multiplexer's <c>AsyncTimeout</c>, and its late fault is observed).
+/// (the command still ends at the multiplexer's <c>AsyncTimeout</c>, and its late fault is observed); a call whose token
+/// cannot fire stops at the connection's <c>AsyncTimeout</c> with a <see cref="TimeoutException"/> naming the endpoint.
 /// </para>
 /// <para>The store does not own the <see cref="RedisConnection"/>; dispose that where you created it.</para>
 /// </remarks>
