@@ -10,6 +10,7 @@ root, work, version, nuget_config = sys.argv[1:5]
 CHECKED = [
     # (README, consumer folder, project settings)
     ("src/PerfKit.Memory/README.md", "Memory", {"OutputType": "Exe"}),
+    ("src/PerfKit.Caching/README.md", "Caching", {"OutputType": "Exe"}),
     ("src/PerfKit.Testing/README.md", "Testing", {"OutputType": "Exe", "IsTestProject": "true", "global": ["Xunit", "FluentAssertions"]}),
 ]
 

@@ -45,11 +45,11 @@ internal static class CachingQuickStart
     }
 }
 
-internal sealed record ProductDto(int Id, string Name, bool IsDraft);
+public sealed record ProductDto(int Id, string Name, bool IsDraft);
 
-internal static class ProductStore
+public static class ProductStore
 {
-    public static async ValueTask<ProductDto> LoadAsync(int id, CancellationToken cancellationToken)
+    public static async Task<ProductDto> LoadAsync(int id, CancellationToken cancellationToken)
     {
         await Task.Delay(50, cancellationToken);
         return new ProductDto(id, "Desk lamp", IsDraft: false);

@@ -17,4 +17,16 @@ public sealed class PackageConventionsTests
     [Fact]
     public void MeterName_IsThePackageId() =>
         PerfKitCachingDiagnostics.MeterName.Should().Be(Package.GetName().Name);
+
+    [Fact]
+    public void DisposablePublicTypes_ImplementBothDisposeAndDisposeAsync() =>
+        PackageConventions.DisposablePublicTypesImplementBoth(Package);
+
+    [Fact]
+    public void Namespaces_DoNotShadowSiblingPackages() =>
+        PackageConventions.NamespacesDoNotShadowSiblingPackages(Package);
+
+    [Fact]
+    public void EachPublicType_HasItsOwnFile() =>
+        PackageConventions.OnePublicTypePerFile("src/PerfKit.Caching");
 }

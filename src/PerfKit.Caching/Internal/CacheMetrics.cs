@@ -1,19 +1,16 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
-using System.Runtime.CompilerServices;
+using PerfKit.Shared;
 
 namespace PerfKit.Caching.Internal;
 
 /// <summary>
-/// The instruments of the PerfKit.Caching meter, one set per <see cref="Meter"/> (as PerfKit.Memory's
-/// <c>MemoryMetrics</c>). Observable instruments read a weak registry of live caches, so a disposed or forgotten cache
+/// The instruments of the PerfKit.Caching meter, one set per <see cref="Meter"/> (src/Shared/MeterCache.cs). Observable instruments read a weak registry of live caches, so a disposed or forgotten cache
 /// is never kept alive by telemetry and no instrument is created per cache.
 /// </summary>
 internal sealed class CacheMetrics
 {
     public static readonly ActivitySource ActivitySource = new(PerfKitCachingDiagnostics.ActivitySourceName);
-    private static readonly ConditionalWeakTable<Meter, CacheMetrics> ByMeter = new();
-    private static readonly Lazy<Meter> SharedMeter = new(() => new Meter(PerfKitCachingDiagnostics.MeterName));
 
     private readonly Lock _sync = new();
     private readonly List<WeakReference<PerfKitCache>> _caches = [];
@@ -54,11 +51,8 @@ internal sealed class CacheMetrics
 
     public Counter<long> OutboxDropped { get; }
 
-    public static CacheMetrics For(IMeterFactory? meterFactory)
-    {
-        var meter = meterFactory?.Create(new MeterOptions(PerfKitCachingDiagnostics.MeterName)) ?? SharedMeter.Value;
-        return ByMeter.GetValue(meter, static m => new CacheMetrics(m));
-    }
+    public static CacheMetrics For(IMeterFactory? meterFactory) =>
+        MeterCache<CacheMetrics>.For(meterFactory, PerfKitCachingDiagnostics.MeterName, static m => new CacheMetrics(m));
 
     public void Track(PerfKitCache cache)
     {

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using PerfKit.Shared;
 
 namespace PerfKit.Caching.Internal;
 
@@ -82,20 +83,6 @@ internal sealed class PerfKitCacheOptionsValidator : IValidateOptions<PerfKitCac
         return builder.Build();
     }
 
-    public static void ThrowIfInvalid(PerfKitCacheOptions options)
-    {
-        var failures = new List<string>();
-        foreach (var result in new[] { new PerfKitCacheOptionsDataValidator().Validate(Options.DefaultName, options), new PerfKitCacheOptionsValidator().Validate(Options.DefaultName, options) })
-        {
-            if (result.Failed)
-            {
-                failures.AddRange(result.Failures);
-            }
-        }
-
-        if (failures.Count > 0)
-        {
-            throw new OptionsValidationException(Options.DefaultName, typeof(PerfKitCacheOptions), failures);
-        }
-    }
+    public static void ThrowIfInvalid(PerfKitCacheOptions options) =>
+        OptionsGuard.ThrowIfInvalid(options, Options.DefaultName, new PerfKitCacheOptionsDataValidator(), new PerfKitCacheOptionsValidator());
 }
