@@ -28,7 +28,7 @@ internal static class RedisQuickStart
         var cache = new PerfKitCache(new PerfKitCacheOptions(), new PerfKitCacheDependencies
         {
             DistributedCache = new RedisDistributedCacheStore(connection, options),
-            Backplane = new RedisCacheBackplane(connection, options.Channel),
+            Backplane = new RedisCacheBackplane(connection, options),
         });
         return cache;
     }

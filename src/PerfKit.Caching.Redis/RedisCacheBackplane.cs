@@ -37,31 +37,36 @@ public sealed class RedisCacheBackplane : ICacheBackplane, IDisposable, IAsyncDi
 
     /// <summary>Creates a backplane on a connection you own (borrowed: PerfKit never closes it).</summary>
     /// <param name="multiplexer">The connection.</param>
-    /// <param name="channel">The channel; default <see cref="PerfKitRedisOptions.DefaultChannel"/>.</param>
-    /// <param name="loggerFactory">Where logs go; default none.</param>
-    public RedisCacheBackplane(IConnectionMultiplexer multiplexer, string? channel = null, ILoggerFactory? loggerFactory = null)
-        : this(RedisConnection.Borrow(multiplexer), ownsHolder: true, channel, loggerFactory, timeProvider: null)
+    /// <param name="options">Its <see cref="PerfKitRedisOptions.Channel"/> is used.</param>
+    /// <param name="dependencies">The logger factory and the clock; default none and the system clock.</param>
+    public RedisCacheBackplane(IConnectionMultiplexer multiplexer, PerfKitRedisOptions options, PerfKitRedisDependencies? dependencies = null)
+        : this(RedisConnection.Borrow(multiplexer), ownsHolder: true, options, dependencies)
     {
     }
 
     /// <summary>Creates a backplane on the shared <see cref="RedisConnection"/> (which it does not dispose).</summary>
     /// <param name="connection">The shared connection.</param>
-    /// <param name="channel">The channel; default <see cref="PerfKitRedisOptions.DefaultChannel"/>.</param>
-    /// <param name="loggerFactory">Where logs go; default none.</param>
-    /// <param name="timeProvider">The clock of the retry backoff and of the subscription warning; default <see cref="TimeProvider.System"/>.</param>
-    public RedisCacheBackplane(RedisConnection connection, string? channel = null, ILoggerFactory? loggerFactory = null, TimeProvider? timeProvider = null)
-        : this(connection ?? throw new ArgumentNullException(nameof(connection)), ownsHolder: false, channel, loggerFactory, timeProvider)
+    /// <param name="options">Its <see cref="PerfKitRedisOptions.Channel"/> is used.</param>
+    /// <param name="dependencies">The logger factory and the clock; default none and the system clock.</param>
+    public RedisCacheBackplane(RedisConnection connection, PerfKitRedisOptions options, PerfKitRedisDependencies? dependencies = null)
+        : this(connection ?? throw new ArgumentNullException(nameof(connection)), ownsHolder: false, options, dependencies)
     {
     }
 
-    private RedisCacheBackplane(RedisConnection connection, bool ownsHolder, string? channel, ILoggerFactory? loggerFactory, TimeProvider? timeProvider)
+    private RedisCacheBackplane(RedisConnection connection, bool ownsHolder, PerfKitRedisOptions options, PerfKitRedisDependencies? dependencies)
     {
+        ArgumentNullException.ThrowIfNull(options);
+        if (string.IsNullOrWhiteSpace(options.Channel))
+        {
+            throw new ArgumentException("PerfKitRedisOptions.Channel must not be empty: it is the pub/sub channel the nodes of a cache share.", nameof(options));
+        }
+
         _connection = connection;
         _ownsConnectionHolder = ownsHolder;
-        _channelName = string.IsNullOrEmpty(channel) ? PerfKitRedisOptions.DefaultChannel : channel;
+        _channelName = options.Channel;
         _channel = RedisChannel.Literal(_channelName);
-        _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("PerfKit.Caching.Redis.RedisCacheBackplane");
-        _timeProvider = timeProvider ?? TimeProvider.System;
+        _logger = (dependencies?.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger("PerfKit.Caching.Redis.RedisCacheBackplane");
+        _timeProvider = dependencies?.TimeProvider ?? TimeProvider.System;
         _onMessage = (_, message) => Dispatch(message);
     }
 

@@ -44,14 +44,13 @@ public sealed class RedisConnection : IDisposable, IAsyncDisposable
     /// <see cref="GetAsync"/>.
     /// </summary>
     /// <param name="options">Where to connect; validated as at host start.</param>
-    /// <param name="loggerFactory">Where connect failures are logged; default none.</param>
-    /// <param name="timeProvider">The clock of the retry backoff; default <see cref="TimeProvider.System"/>.</param>
+    /// <param name="dependencies">The logger factory and the clock of the retry backoff; default none and the system clock.</param>
     /// <exception cref="ArgumentException">The options are invalid; the message names the option.</exception>
-    public RedisConnection(PerfKitRedisOptions options, ILoggerFactory? loggerFactory = null, TimeProvider? timeProvider = null)
+    public RedisConnection(PerfKitRedisOptions options, PerfKitRedisDependencies? dependencies = null)
     {
         PerfKitRedisOptionsValidator.ThrowIfInvalid(options, store: false, connection: true);
-        _timeProvider = timeProvider ?? TimeProvider.System;
-        _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("PerfKit.Caching.Redis.RedisConnection");
+        _timeProvider = dependencies?.TimeProvider ?? TimeProvider.System;
+        _logger = (dependencies?.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger("PerfKit.Caching.Redis.RedisConnection");
         if (options.ConnectionMultiplexerFactory is { } factory)
         {
             _connect = factory;

@@ -117,7 +117,7 @@ public sealed class RedisCacheTests(RedisServer redis) : IAsyncDisposable
     {
         SkipWithoutRedis();
         var multiplexer = await ConnectionMultiplexer.ConnectAsync(redis.Endpoint);
-        var backplane = new RedisCacheBackplane(multiplexer, _prefix + "dispose");
+        var backplane = new RedisCacheBackplane(multiplexer, new PerfKitRedisOptions { Channel = _prefix + "dispose" });
         using var subscription = backplane.Subscribe(_ => { });
         await Eventually(async () => await multiplexer.GetSubscriber().PublishAsync(RedisChannel.Literal(_prefix + "dispose"), "ping") >= 1, "the subscription is live");
         multiplexer.Close(); // as Microsoft's RedisCache does when its container disposes it
@@ -168,7 +168,7 @@ public sealed class RedisCacheTests(RedisServer redis) : IAsyncDisposable
         configuration.ConnectTimeout = 1000;
         var multiplexer = await ConnectionMultiplexer.ConnectAsync(configuration);
         var l2 = new RedisDistributedCacheStore(RedisConnection.Borrow(multiplexer), new PerfKitRedisOptions { KeyPrefix = _prefix });
-        var backplane = new RedisCacheBackplane(multiplexer, _prefix + "channel");
+        var backplane = new RedisCacheBackplane(multiplexer, new PerfKitRedisOptions { Channel = _prefix + "channel" });
         var cache = new PerfKitCache(
             new PerfKitCacheOptions { DistributedCacheBreakDuration = breakDuration ?? TimeSpan.FromSeconds(5), DistributedCacheTimeout = TimeSpan.FromSeconds(2) },
             new PerfKitCacheDependencies { DistributedCache = l2, Backplane = backplane });

@@ -27,7 +27,7 @@ public sealed class RedisRestartTests(RedisServer redis) : IAsyncLifetime
     {
         SkipUnlessRestartable();
         await using var mine = await RawAsync(redis);
-        var backplane = new RedisCacheBackplane(mine, _prefix + "channel");
+        var backplane = new RedisCacheBackplane(mine, new PerfKitRedisOptions { Channel = _prefix + "channel" });
         var message = new CacheInvalidation("c", "node", CacheInvalidationKind.Key, "k", 1);
         await backplane.PublishAsync(message, Ct);
 
@@ -49,7 +49,7 @@ public sealed class RedisRestartTests(RedisServer redis) : IAsyncLifetime
         using var loggerFactory = LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Debug).AddProvider(logs));
         await redis.StopAsync();
         var connection = new RedisConnection(new PerfKitRedisOptions { Configuration = redis.Endpoint + ",connectTimeout=1000" });
-        var backplane = new RedisCacheBackplane(connection, _prefix + "channel", loggerFactory);
+        var backplane = new RedisCacheBackplane(connection, new PerfKitRedisOptions { Channel = _prefix + "channel" }, new PerfKitRedisDependencies { LoggerFactory = loggerFactory });
         var received = 0;
         using var subscription = backplane.Subscribe(_ => Interlocked.Increment(ref received));
         await Eventually(() => logs.Collector.Count > 0, "a first subscribe attempt fails (and is logged) while the server is down", seconds: 30);
@@ -75,7 +75,7 @@ public sealed class RedisRestartTests(RedisServer redis) : IAsyncLifetime
         using var loggerFactory = LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Debug).AddProvider(logs));
         await redis.StopAsync();
         await using var connection = new RedisConnection(new PerfKitRedisOptions { Configuration = redis.Endpoint + ",connectTimeout=500" });
-        await using var backplane = new RedisCacheBackplane(connection, _prefix + "channel", loggerFactory) { SubscribeWarningDelay = TimeSpan.FromSeconds(1) };
+        await using var backplane = new RedisCacheBackplane(connection, new PerfKitRedisOptions { Channel = _prefix + "channel" }, new PerfKitRedisDependencies { LoggerFactory = loggerFactory }) { SubscribeWarningDelay = TimeSpan.FromSeconds(1) };
         using var subscription = backplane.Subscribe(_ => { });
 
         await Eventually(() => Has(logs, "BackplaneSubscribeFailed"), "a warning once the channel is still unsubscribed after the warning delay", seconds: 30);

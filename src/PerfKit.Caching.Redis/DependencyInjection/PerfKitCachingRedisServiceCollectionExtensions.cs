@@ -45,10 +45,7 @@ public static class PerfKitCachingRedisServiceCollectionExtensions
         var services = builder.Services;
         var options = services.AddOptionsWithValidateOnStart<PerfKitRedisOptions>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PerfKitRedisOptions>, PerfKitRedisOptionsValidator>());
-        services.TryAddSingleton(static sp => new RedisConnection(
-            sp.GetRequiredService<IOptions<PerfKitRedisOptions>>().Value,
-            sp.GetService<ILoggerFactory>(),
-            sp.GetService<TimeProvider>()));
+        services.TryAddSingleton(static sp => new RedisConnection(sp.GetRequiredService<IOptions<PerfKitRedisOptions>>().Value, Dependencies(sp)));
         services.RemoveAll<IDistributedCacheStore>();
         services.AddSingleton<IDistributedCacheStore>(static sp => new RedisDistributedCacheStore(
             sp.GetRequiredService<RedisConnection>(),
@@ -57,11 +54,17 @@ public static class PerfKitCachingRedisServiceCollectionExtensions
         {
             var options = sp.GetRequiredService<IOptions<PerfKitRedisOptions>>().Value;
             return options.EnableBackplane
-                ? new RedisCacheBackplane(sp.GetRequiredService<RedisConnection>(), options.Channel, sp.GetService<ILoggerFactory>(), sp.GetService<TimeProvider>())
+                ? new RedisCacheBackplane(sp.GetRequiredService<RedisConnection>(), options, Dependencies(sp))
                 : NoBackplane.Instance;
         });
         return options;
     }
+
+    private static PerfKitRedisDependencies Dependencies(IServiceProvider services) => new()
+    {
+        LoggerFactory = services.GetService<ILoggerFactory>(),
+        TimeProvider = services.GetService<TimeProvider>(),
+    };
 
     private sealed class NoBackplane : ICacheBackplane
     {
