@@ -4,12 +4,10 @@ using PerfKit.Caching.Serialization;
 
 namespace PerfKit.Caching;
 
-/// <summary>
-/// The L2 tier. Reads go through the circuit breaker (closed → open → one half-open probe); writes, removes and tag
-/// markers are always attempted, and go to the bounded outbox when L2 does not answer, to be replayed in order when it
-/// does. Every call is bounded by <see cref="PerfKitCacheOptions.DistributedCacheTimeout"/> through a token that fires at
-/// the deadline, and every call abandoned at its deadline is observed. See Internal/README.md ("L2").
-/// </summary>
+// The L2 tier. Reads go through the circuit breaker (closed → open → one half-open probe); writes, removes and tag
+// markers are never skipped: attempted while the breaker is closed, queued in the bounded outbox when L2 does not
+// answer or is known to be away, and replayed in order when it answers. Every call is bounded by PerfKitCacheOptions.DistributedCacheTimeout through a token that fires at
+// the deadline, and every call abandoned at its deadline is observed. See Internal/README.md ("L2").
 public sealed partial class PerfKitCache
 {
     private static readonly Action<Task> ObserveFault = static t => _ = t.Exception;
