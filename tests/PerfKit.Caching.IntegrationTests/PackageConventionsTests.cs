@@ -30,4 +30,8 @@ public sealed class PackageConventionsTests
     [Fact]
     public void QuickStart_IsCompiledCode() =>
         DocumentationSnippets.AssertReadmeBlocksAreCompiled("src/PerfKit.Caching.Redis/README.md", "samples/PerfKit.Showcase/RedisQuickStart.cs");
+
+    [Fact]
+    public void EachType_HasOneSummaryInItsXmlDocs() =>
+        PackageConventions.EachTypeHasOneSummary(Package);
 }

@@ -29,4 +29,8 @@ public sealed class PackageConventionsTests
     [Fact]
     public void EachPublicType_HasItsOwnFile() =>
         PackageConventions.OnePublicTypePerFile("src/PerfKit.Caching");
+
+    [Fact]
+    public void EachType_HasOneSummaryInItsXmlDocs() =>
+        PackageConventions.EachTypeHasOneSummary(Package);
 }
