@@ -28,7 +28,7 @@ public sealed partial class PerfKitCache
                 continue;
             }
 
-            _ = LoadAsync(key, state, factory, options, readDistributed: true, refreshing: null, load);
+            var loading = LoadAsync(key, state, factory, options, readDistributed: true, refreshing: null, load);
             if (load.TryGetOutcome(out var entry, out var error))
             {
                 // Completed synchronously (the usual miss with a synchronous or cached answer): no task, no wait.
@@ -41,8 +41,20 @@ public sealed partial class PerfKitCache
                 return new ValueTask<T>(entry.CopyOnRead ? Copy(value) : value);
             }
 
-            return AwaitLoadAsync<T>(load.WaitAsync(), cancellationToken);
+            // The caller that started the load awaits the load itself: its continuation runs as the load ends, without
+            // the hop to the thread pool that the waiters' shared task makes (measured: ~5 us per L2 hit from Redis).
+            return AwaitOwnLoadAsync<T>(loading, load, cancellationToken);
         }
+    }
+
+    private async ValueTask<T> AwaitOwnLoadAsync<T>(Task running, InFlight load, CancellationToken cancellationToken)
+    {
+        // LoadAsync never throws, and settles the load (value or error) before it ends.
+        await running.WaitAsync(cancellationToken).ConfigureAwait(false);
+        load.TryGetOutcome(out var entry, out var error);
+        error?.Throw();
+        TryCast(entry!.Value, out T value);
+        return entry.CopyOnRead ? Copy(value) : value;
     }
 
     private async ValueTask<T> AwaitLoadAsync<T>(Task<CacheEntry> load, CancellationToken cancellationToken)

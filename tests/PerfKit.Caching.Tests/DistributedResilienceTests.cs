@@ -64,7 +64,7 @@ public sealed class DistributedResilienceTests
         queued.GetMeasurementSnapshot().Sum(m => m.Value).Should().Be(4);
         store.Calls.Clear();
         store.Down = false;
-        var replayed = WaitForCallsAsync(store, 3);
+        var replayed = WaitUntilAsync(() => cache.PendingDistributedOperations == 0 && replayedCount.GetMeasurementSnapshot().Sum(m => m.Value) >= 3);
         time.Advance(Break);
         await replayed.WaitAsync(TimeSpan.FromSeconds(30), Ct);
 
@@ -139,7 +139,7 @@ public sealed class DistributedResilienceTests
         logs.GetSnapshot().Count(r => r.Id.Name == "DistributedOperationDropped").Should().Be(1);
         store.Calls.Clear();
         store.Down = false;
-        var replayed = WaitForCallsAsync(store, 3);
+        var replayed = WaitUntilAsync(() => cache.PendingDistributedOperations == 0);
         time.Advance(Break);
         await replayed.WaitAsync(TimeSpan.FromSeconds(30), Ct);
         store.Peek("k0").Should().BeNull("the oldest writes were dropped");
@@ -372,8 +372,6 @@ public sealed class DistributedResilienceTests
         _ = cache;
         return System.Text.Json.JsonSerializer.Deserialize<T>(payload.AsSpan(35))!;
     }
-
-    private static async Task WaitForCallsAsync(TestStore store, int count) => await WaitUntilAsync(() => store.Calls.Count >= count);
 
     private sealed class LateFaultStore(Task gate) : IDistributedCacheStore
     {
