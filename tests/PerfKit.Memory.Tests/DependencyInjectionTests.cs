@@ -59,6 +59,19 @@ public sealed class DependencyInjectionTests
     }
 
     [Fact]
+    public async Task AddPerfKitMemory_WithAnUndefinedUsageSourceInConfiguration_FailsAtHostStart_NamingTheOption()
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Configuration["PerfKit:Memory:UsageSource"] = "42";
+        builder.Services.AddPerfKitMemory(builder.Configuration.GetSection("PerfKit:Memory"));
+        using var host = builder.Build();
+
+        var act = () => host.StartAsync(TestContext.Current.CancellationToken);
+
+        (await act.Should().ThrowAsync<OptionsValidationException>()).WithMessage("*MemoryBudgetOptions.UsageSource: must be one of*; it is 42.*");
+    }
+
+    [Fact]
     public void AddPerfKitMemory_BindsAConfigurationSection()
     {
         var builder = Host.CreateApplicationBuilder();
@@ -127,7 +140,7 @@ public sealed class DependencyInjectionTests
 
         var failure = (await act.Should().ThrowAsync<OptionsValidationException>()).Which;
         failure.Failures.Should().HaveCount(2);
-        failure.Message.Should().Contain("MaxArrayLength must be between 16 and 1073741824").And.Contain("MaxArraysPerBucket must be between 1 and 4096");
+        failure.Message.Should().Contain("BoundedArrayPoolOptions.MaxArrayLength: must be between 16 and 1073741824; it is 1.").And.Contain("BoundedArrayPoolOptions.MaxArraysPerBucket: must be between 1 and 4096; it is 0.");
     }
 
     [Fact]

@@ -35,7 +35,6 @@ public static class PerfKitMemoryServiceCollectionExtensions
             options.Configure(configure);
         }
 
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MemoryBudgetOptions>, MemoryBudgetOptionsDataValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MemoryBudgetOptions>, MemoryBudgetOptionsValidator>());
         services.TryAddSingleton(static sp => new MemoryBudget(
             sp.GetRequiredService<IOptions<MemoryBudgetOptions>>().Value,
@@ -145,7 +144,6 @@ public static class PerfKitMemoryServiceCollectionExtensions
             options.Configure(configure);
         }
 
-        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<BoundedArrayPoolOptions>, BoundedArrayPoolOptionsDataValidator>());
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<BoundedArrayPoolOptions>, BoundedArrayPoolOptionsValidator>());
         if (builder.Services.Any(static d => d.ServiceType == typeof(BoundedArrayPool<byte>)))
         {
