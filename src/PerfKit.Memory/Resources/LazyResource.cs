@@ -349,9 +349,9 @@ public sealed class LazyResource<T> : IMemoryPressureResponder, IAsyncDisposable
     }
 
     /// <summary>
-    /// Arms the idle timer; called under <see cref="_sync"/>. It never throws, because it runs in a lease's
+    /// Arms the idle timer; called under <c>_sync</c>. It never throws, because it runs in a lease's
     /// <c>Dispose</c>: the due time is capped at what a timer accepts (the options validator keeps
-    /// <see cref="LazyResourceOptions.IdleTimeout"/> below it; <see cref="OnIdleTimer"/> waits the rest if it is
+    /// <see cref="LazyResourceOptions.IdleTimeout"/> below it; <c>OnIdleTimer</c> waits the rest if it is
     /// ever longer), and a timer disposed meanwhile is ignored.
     /// </summary>
     private void ArmIdleTimer(TimeSpan dueTime)
