@@ -23,12 +23,18 @@ public sealed partial class MemoryBudget
     }
 
     /// <inheritdoc />
-    public ValueTask<ReclaimReport> ReclaimAsync(CancellationToken cancellationToken = default) =>
-        ReclaimAsync(Math.Max(1, (long)(BudgetBytes * _options.ReclaimTargetFraction)), cancellationToken);
+    /// <exception cref="ObjectDisposedException">The budget was disposed.</exception>
+    public ValueTask<ReclaimReport> ReclaimAsync(CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return ReclaimAsync(Math.Max(1, (long)(BudgetBytes * _options.ReclaimTargetFraction)), cancellationToken);
+    }
 
     /// <inheritdoc />
+    /// <exception cref="ObjectDisposedException">The budget was disposed.</exception>
     public ValueTask<ReclaimReport> ReclaimAsync(long targetBytes, CancellationToken cancellationToken = default)
     {
+        ObjectDisposedException.ThrowIf(_disposed, this);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(targetBytes);
         return ReclaimCoreAsync(targetBytes, "manual", cancellationToken);
     }

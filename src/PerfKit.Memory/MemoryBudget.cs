@@ -26,6 +26,7 @@ public sealed partial class MemoryBudget : IMemoryBudget, IDisposable, IAsyncDis
     private ITimer? _timer;
     private CancellationTokenSource? _runCts;
     private volatile bool _running;
+    private volatile bool _disposed;
     private int _run;
     private long _heapHardLimit;
     private int _lastGen2Count;
@@ -96,11 +97,13 @@ public sealed partial class MemoryBudget : IMemoryBudget, IDisposable, IAsyncDis
     /// Starts the monitor (timer and gen2 callback), which samples and, at <see cref="MemoryPressureLevel.High"/>,
     /// reclaims by itself. Applies the heap hard limit if the options ask for it. Calling it twice is harmless.
     /// </summary>
+    /// <exception cref="ObjectDisposedException">The budget was disposed.</exception>
     public void Start()
     {
         int run;
         lock (_sync)
         {
+            ObjectDisposedException.ThrowIf(_disposed, this);
             if (_running)
             {
                 return;
@@ -122,7 +125,7 @@ public sealed partial class MemoryBudget : IMemoryBudget, IDisposable, IAsyncDis
         MonitorTick();
     }
 
-    /// <summary>Stops the monitor and cancels an automatic reclaim it is running. Readings, manual reclaim and responders keep working on demand.</summary>
+    /// <summary>Stops the monitor and cancels an automatic reclaim it is running. Readings, manual reclaim and responders keep working on demand. Harmless after <see cref="Dispose"/>.</summary>
     public void Stop()
     {
         CancellationTokenSource? runCts;
@@ -147,11 +150,28 @@ public sealed partial class MemoryBudget : IMemoryBudget, IDisposable, IAsyncDis
         return ValueTask.CompletedTask;
     }
 
-    /// <summary>Stops the monitor (see <see cref="Stop"/>) and completes every observer; an observer that throws is logged and does not stop the others.</summary>
+    /// <summary>
+    /// Stops the monitor (see <see cref="Stop"/>) and completes every observer; an observer that throws is logged and
+    /// does not stop the others. Afterwards <see cref="Start"/>, <see cref="Sample"/>, <c>ReclaimAsync</c>,
+    /// <see cref="Register"/> and <see cref="Subscribe"/> throw <see cref="ObjectDisposedException"/>; the last readings
+    /// stay readable. Calling it twice is harmless.
+    /// </summary>
     public void Dispose()
     {
-        Stop();
         IObserver<MemoryPressureChange>[] observers;
+        lock (_sync)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            // Under the lock that Start takes, so a Start racing the dispose either runs first (and is stopped below)
+            // or sees the flag.
+            _disposed = true;
+        }
+
+        Stop();
         lock (_sync)
         {
             observers = _observers;
@@ -174,7 +194,11 @@ public sealed partial class MemoryBudget : IMemoryBudget, IDisposable, IAsyncDis
     }
 
     /// <inheritdoc />
-    public MemoryPressureLevel Sample() => SampleCore().Level;
+    public MemoryPressureLevel Sample()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return SampleCore().Level;
+    }
 
     /// <inheritdoc />
     public IDisposable Register(IMemoryPressureResponder responder)
@@ -182,6 +206,7 @@ public sealed partial class MemoryBudget : IMemoryBudget, IDisposable, IAsyncDis
         ArgumentNullException.ThrowIfNull(responder);
         lock (_sync)
         {
+            ObjectDisposedException.ThrowIf(_disposed, this);
             CopyOnWriteArray.Add(ref _responders, responder);
         }
 
@@ -194,6 +219,7 @@ public sealed partial class MemoryBudget : IMemoryBudget, IDisposable, IAsyncDis
         ArgumentNullException.ThrowIfNull(observer);
         lock (_sync)
         {
+            ObjectDisposedException.ThrowIf(_disposed, this);
             CopyOnWriteArray.Add(ref _observers, observer);
         }
 

@@ -1,5 +1,3 @@
-using System.ComponentModel.DataAnnotations;
-
 namespace PerfKit.Memory;
 
 /// <summary>
@@ -36,23 +34,19 @@ public sealed class MemoryBudgetOptions
     /// <summary>Which measurement counts against the budget. Default: <see cref="MemoryUsageSource.WorkingSet"/>.</summary>
     public MemoryUsageSource UsageSource { get; set; } = MemoryUsageSource.WorkingSet;
 
-    /// <summary>Fraction of the budget at which pressure becomes <see cref="MemoryPressureLevel.Elevated"/>. Default 0.70.</summary>
-    [Range(0.01, 2.0)]
+    /// <summary>Fraction of the budget at which pressure becomes <see cref="MemoryPressureLevel.Elevated"/>, from 0.01 to 2. Default 0.70.</summary>
     public double ElevatedThreshold { get; set; } = DefaultElevatedThreshold;
 
-    /// <summary>Fraction of the budget at which pressure becomes <see cref="MemoryPressureLevel.High"/>. Default 0.85.</summary>
-    [Range(0.01, 2.0)]
+    /// <summary>Fraction of the budget at which pressure becomes <see cref="MemoryPressureLevel.High"/>, from 0.01 to 2. Default 0.85.</summary>
     public double HighThreshold { get; set; } = DefaultHighThreshold;
 
-    /// <summary>Fraction of the budget at which pressure becomes <see cref="MemoryPressureLevel.Critical"/>. Default 0.95.</summary>
-    [Range(0.01, 2.0)]
+    /// <summary>Fraction of the budget at which pressure becomes <see cref="MemoryPressureLevel.Critical"/>, from 0.01 to 2. Default 0.95.</summary>
     public double CriticalThreshold { get; set; } = DefaultCriticalThreshold;
 
     /// <summary>
     /// How far (as a fraction of the budget) usage must fall below a level's threshold before the level drops,
-    /// so that usage hovering at a threshold does not flap. Default 0.05.
+    /// so that usage hovering at a threshold does not flap; from 0 to 0.5. Default 0.05.
     /// </summary>
-    [Range(0.0, 0.5)]
     public double Hysteresis { get; set; } = DefaultHysteresis;
 
     /// <summary>How often the monitor samples. Gen2 collections trigger a sample too. Default 1 second.</summary>
@@ -61,8 +55,7 @@ public sealed class MemoryBudgetOptions
     /// <summary>Whether the monitor reclaims by itself when pressure reaches <see cref="MemoryPressureLevel.High"/>. Default true.</summary>
     public bool AutomaticReclaim { get; set; } = true;
 
-    /// <summary>The target of an automatic reclaim, as a fraction of the budget; must be below <see cref="HighThreshold"/>. Default 0.70.</summary>
-    [Range(0.01, 1.0)]
+    /// <summary>The target of an automatic reclaim, as a fraction of the budget, from 0.01 to 1 and below <see cref="HighThreshold"/>. Default 0.70.</summary>
     public double ReclaimTargetFraction { get; set; } = DefaultReclaimTargetFraction;
 
     /// <summary>Default of <see cref="MinimumReclaimInterval"/>: 30 seconds.</summary>

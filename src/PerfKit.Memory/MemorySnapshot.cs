@@ -78,15 +78,18 @@ public sealed class MemorySnapshot
 
     /// <summary>Takes a snapshot.</summary>
     /// <param name="previous">An earlier snapshot, to compute the allocation rate; may be <see langword="null"/>.</param>
-    /// <param name="timeProvider">The clock; default <see cref="TimeProvider.System"/>.</param>
-    /// <param name="probe">Where the working set and container figures come from; default <see cref="RuntimeMemoryProbe.Instance"/>.</param>
+    /// <param name="dependencies">
+    /// The clock (<see cref="PerfKitMemoryDependencies.TimeProvider"/>, default <see cref="TimeProvider.System"/>) and
+    /// where the working set and container figures come from (<see cref="PerfKitMemoryDependencies.MemoryProbe"/>,
+    /// default <see cref="RuntimeMemoryProbe.Instance"/>); the other members are not used.
+    /// </param>
     /// <returns>The snapshot.</returns>
-    public static MemorySnapshot Capture(MemorySnapshot? previous = null, TimeProvider? timeProvider = null, IMemoryProbe? probe = null)
+    public static MemorySnapshot Capture(MemorySnapshot? previous = null, PerfKitMemoryDependencies? dependencies = null)
     {
-        timeProvider ??= TimeProvider.System;
+        var timeProvider = dependencies?.TimeProvider ?? TimeProvider.System;
         var info = GC.GetGCMemoryInfo(GCKind.Any);
         var generations = info.GenerationInfo;
-        var reading = (probe ?? RuntimeMemoryProbe.Instance).Read();
+        var reading = (dependencies?.MemoryProbe ?? RuntimeMemoryProbe.Instance).Read();
         var timestamp = timeProvider.GetTimestamp();
         var allocated = GC.GetTotalAllocatedBytes();
         double? rate = null;

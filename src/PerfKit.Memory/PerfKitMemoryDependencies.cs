@@ -20,6 +20,6 @@ public sealed class PerfKitMemoryDependencies
     /// <summary>Creates the <c>PerfKit.Memory</c> meter; default a meter shared by the objects created without one.</summary>
     public IMeterFactory? MeterFactory { get; init; }
 
-    /// <summary>Where a <see cref="MemoryBudget"/> reads memory; default <see cref="RuntimeMemoryProbe.Instance"/>. Only the budget uses it.</summary>
+    /// <summary>Where a <see cref="MemoryBudget"/> reads memory; default <see cref="RuntimeMemoryProbe.Instance"/>. Only the budget and <see cref="MemorySnapshot.Capture"/> use it.</summary>
     public IMemoryProbe? MemoryProbe { get; init; }
 }

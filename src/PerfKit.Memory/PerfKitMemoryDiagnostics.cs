@@ -24,7 +24,7 @@ public static class PerfKitMemoryDiagnostics
         /// <summary>Counter: responders that threw or timed out, by <see cref="Tags.Responder"/> and <see cref="Tags.Outcome"/> (error, timeout).</summary>
         public const string ResponderFailures = "perfkit.memory.responder.failures";
 
-        /// <summary>Counter: lazy resource loads, by <see cref="Tags.Resource"/> and <see cref="Tags.Result"/> (success, failure).</summary>
+        /// <summary>Counter: lazy resource loads, by <see cref="Tags.Resource"/> and <see cref="Tags.Result"/> (success, failure, and cancelled for a load that the resource's dispose cancelled).</summary>
         public const string ResourceLoads = "perfkit.memory.resource.loads";
 
         /// <summary>Histogram (seconds): how long lazy resources took to load, by <see cref="Tags.Resource"/>.</summary>

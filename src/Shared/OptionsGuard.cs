@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.Extensions.Options;
 
 namespace PerfKit.Shared;
@@ -44,6 +45,43 @@ internal static class OptionsGuard
         if (value is { } v && !(v > 0 && v <= maximum))
         {
             builder.AddError($"must be greater than 0 and at most {maximum} when set; it is {v}.", member);
+        }
+    }
+
+    /// <summary>Adds "must be between <paramref name="minimum"/> and <paramref name="maximum"/>; it is <paramref name="value"/>." (NaN included, as "it is NaN.").</summary>
+    public static void Between(ValidateOptionsResultBuilder builder, string member, double value, double minimum, double maximum)
+    {
+        if (double.IsNaN(value) || value < minimum || value > maximum)
+        {
+            builder.AddError(string.Create(CultureInfo.InvariantCulture, $"must be between {minimum} and {maximum}; it is {value}."), member);
+        }
+    }
+
+    /// <summary>Adds "must be between <paramref name="minimum"/> and <paramref name="maximum"/>; it is <paramref name="value"/>." for a whole number.</summary>
+    public static void Between(ValidateOptionsResultBuilder builder, string member, long value, long minimum, long maximum)
+    {
+        if (value < minimum || value > maximum)
+        {
+            builder.AddError(string.Create(CultureInfo.InvariantCulture, $"must be between {minimum} and {maximum}; it is {value}."), member);
+        }
+    }
+
+    /// <summary>Adds "must be one of A, B, C; it is 42." for a value that names no member of <typeparamref name="TEnum"/> (a cast or a number in configuration).</summary>
+    public static void Defined<TEnum>(ValidateOptionsResultBuilder builder, string member, TEnum value)
+        where TEnum : struct, Enum
+    {
+        if (!Enum.IsDefined(value))
+        {
+            builder.AddError($"must be one of {string.Join(", ", Enum.GetNames<TEnum>())}; it is {value}.", member);
+        }
+    }
+
+    /// <summary>Adds "must not be empty." for a null, empty or blank string.</summary>
+    public static void NotBlank(ValidateOptionsResultBuilder builder, string member, string? value)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            builder.AddError("must not be empty.", member);
         }
     }
 }

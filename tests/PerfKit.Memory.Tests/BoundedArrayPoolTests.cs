@@ -29,7 +29,8 @@ public sealed class BoundedArrayPoolTests
             thread.Join();
         }
 
-        // Bounded retries: a thread's statics are freed as it exits, and its holder is finalized at the next full GC.
+        // Bounded retries: a thread's statics are freed as it exits, its holder is finalized after the next full GC and
+        // drops the slots, and the collection after that frees the arrays (hence collect, wait, collect).
         var alive = returned.Count;
         for (var attempt = 0; attempt < 20 && alive > 1; attempt++)
         {
@@ -86,6 +87,25 @@ public sealed class BoundedArrayPoolTests
         collected.Should().BeTrue("a disposed pool drops what is returned to it");
         pool.GetStatistics().Dropped.Should().Be(1);
         GC.KeepAlive(pool);
+    }
+
+    [Fact]
+    public void Dispose_KeepsTheStatistics_OfLiveThreads()
+    {
+        var pool = new BoundedArrayPool<byte>();
+        for (var i = 0; i < 10; i++)
+        {
+            pool.Return(pool.Rent(4096));
+        }
+
+        var before = pool.GetStatistics();
+        pool.Dispose();
+        var after = pool.GetStatistics();
+
+        before.Rents.Should().Be(10);
+        after.Rents.Should().Be(10);
+        after.Returns.Should().Be(10);
+        after.Misses.Should().Be(before.Misses);
     }
 
     [Theory]

@@ -59,6 +59,19 @@ public sealed class DependencyInjectionTests
     }
 
     [Fact]
+    public async Task AddPerfKitMemory_WithAnUndefinedUsageSourceInConfiguration_FailsAtHostStart_NamingTheOption()
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Configuration["PerfKit:Memory:UsageSource"] = "42";
+        builder.Services.AddPerfKitMemory(builder.Configuration.GetSection("PerfKit:Memory"));
+        using var host = builder.Build();
+
+        var act = () => host.StartAsync(TestContext.Current.CancellationToken);
+
+        (await act.Should().ThrowAsync<OptionsValidationException>()).WithMessage("*MemoryBudgetOptions.UsageSource: must be one of*; it is 42.*");
+    }
+
+    [Fact]
     public void AddPerfKitMemory_BindsAConfigurationSection()
     {
         var builder = Host.CreateApplicationBuilder();
@@ -113,6 +126,46 @@ public sealed class DependencyInjectionTests
     }
 
     [Fact]
+    public async Task AddBoundedArrayPool_Named_RegistersAKeyedPoolPerName_WithItsOwnOptions_BesideTheDefault()
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Services.AddPerfKitMemory(o => o.AutomaticReclaim = false)
+            .AddBoundedArrayPool()
+            .AddBoundedArrayPool("io", o => o.MaxArrayLength = 4096)
+            .AddBoundedArrayPool("json", o => o.MaxArrayLength = 1 << 16)
+            .AddBoundedArrayPool("io", o => o.MaxArraysPerBucket = 8);
+        using var host = builder.Build();
+        await host.StartAsync(TestContext.Current.CancellationToken);
+
+        var io = host.Services.GetRequiredKeyedService<BoundedArrayPool<byte>>("io");
+        var json = host.Services.GetRequiredKeyedService<BoundedArrayPool<byte>>("json");
+        var unnamed = host.Services.GetRequiredService<BoundedArrayPool<byte>>();
+
+        io.Name.Should().Be("io", "a named pool is named after its key unless configured otherwise");
+        io.MaxArrayLength.Should().Be(4096);
+        host.Services.GetRequiredService<IOptionsMonitor<BoundedArrayPoolOptions>>().Get(PerfKitMemoryServiceCollectionExtensions.BoundedArrayPoolOptionsNameFor("io"))
+            .MaxArraysPerBucket.Should().Be(8, "a repeated registration adds its configure to the same named options");
+        json.MaxArrayLength.Should().Be(1 << 16);
+        unnamed.Name.Should().Be("arrays");
+        new[] { io, json, unnamed }.Should().OnlyHaveUniqueItems();
+        host.Services.GetRequiredKeyedService<BoundedArrayPool<byte>>("io").Should().BeSameAs(io);
+        host.Services.GetServices<IMemoryPressureResponder>().OfType<BoundedArrayPool<byte>>().Should().HaveCount(3).And.Contain(io).And.Contain(json).And.Contain(unnamed);
+        await host.StopAsync(TestContext.Current.CancellationToken);
+    }
+
+    [Fact]
+    public async Task AddBoundedArrayPool_Named_WithBadOptions_FailsAtHostStart_NamingTheOption()
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Services.AddPerfKitMemory(o => o.AutomaticReclaim = false).AddBoundedArrayPool("io", o => o.MaxRetainedBytes = -1);
+        using var host = builder.Build();
+
+        var act = () => host.StartAsync(TestContext.Current.CancellationToken);
+
+        (await act.Should().ThrowAsync<OptionsValidationException>()).WithMessage("*BoundedArrayPoolOptions.MaxRetainedBytes: must be at least 0; it is -1.*");
+    }
+
+    [Fact]
     public async Task AddBoundedArrayPool_WithBadOptions_FailsAtHostStart_BeforeThePoolIsResolved()
     {
         var builder = Host.CreateApplicationBuilder();
@@ -127,7 +180,7 @@ public sealed class DependencyInjectionTests
 
         var failure = (await act.Should().ThrowAsync<OptionsValidationException>()).Which;
         failure.Failures.Should().HaveCount(2);
-        failure.Message.Should().Contain("MaxArrayLength must be between 16 and 1073741824").And.Contain("MaxArraysPerBucket must be between 1 and 4096");
+        failure.Message.Should().Contain("BoundedArrayPoolOptions.MaxArrayLength: must be between 16 and 1073741824; it is 1.").And.Contain("BoundedArrayPoolOptions.MaxArraysPerBucket: must be between 1 and 4096; it is 0.");
     }
 
     [Fact]

@@ -1,3 +1,9 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Time.Testing;
 using PerfKit.Memory.Resources;
 
@@ -278,6 +284,79 @@ public sealed class LazyResourceTests
         await resource.Invoking(r => r.AcquireAsync(TestContext.Current.CancellationToken).AsTask()).Should().ThrowAsync<ObjectDisposedException>();
     }
 
+    [Fact]
+    public async Task Release_WithAnIdleTimeoutPastTheTimerLimit_DoesNotThrow()
+    {
+        // The options object is the user's and may change after construction (as an IOptionsMonitor value can):
+        // a lease release must never throw, whatever the timer accepts.
+        var options = new LazyResourceOptions { IdleTimeout = TimeSpan.FromMinutes(1) };
+        await using var resource = new LazyResource<Model>(_ => ValueTask.FromResult(new Model()), options);
+        options.IdleTimeout = TimeSpan.FromDays(60);
+
+        var lease = await resource.AcquireAsync(TestContext.Current.CancellationToken);
+
+        lease.Invoking(l => l.Dispose()).Should().NotThrow();
+        resource.ActiveLeases.Should().Be(0);
+    }
+
+    [Fact]
+    public async Task Dispose_Synchronously_OnASingleThreadedContext_DoesNotDeadlockOnAnAsyncOnlyValue()
+    {
+        var resource = new LazyResource<AsyncOnlyModel>(_ => ValueTask.FromResult(new AsyncOnlyModel()));
+        AsyncOnlyModel model;
+        using (var lease = await resource.AcquireAsync(TestContext.Current.CancellationToken))
+        {
+            model = lease.Value;
+        }
+
+        using var context = new SingleThreadedSynchronizationContext();
+        var disposed = context.Run(resource.Dispose);
+
+        var finished = await Task.WhenAny(disposed, Task.Delay(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken));
+        finished.Should().BeSameAs(disposed, "Dispose() on a single-threaded context must not wait for a continuation posted to that same context");
+        await disposed;
+        model.Disposed.Should().BeTrue();
+    }
+
+    [Fact]
+    public async Task UnloadAsync_AfterDispose_ThrowsObjectDisposedException()
+    {
+        var resource = new LazyResource<Model>(_ => ValueTask.FromResult(new Model()));
+        await resource.DisposeAsync();
+
+        await resource.Invoking(r => r.UnloadAsync().AsTask()).Should().ThrowAsync<ObjectDisposedException>();
+        await resource.Invoking(r => r.DisposeAsync().AsTask()).Should().NotThrowAsync("dispose is idempotent");
+        resource.Invoking(r => r.Dispose()).Should().NotThrow("dispose is idempotent");
+    }
+
+    [Fact]
+    public async Task Dispose_DuringALoadThatHonoursItsToken_IsAQuietTypedOutcome()
+    {
+        var logs = new FakeLogCollector();
+        using var loggerFactory = LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Trace).AddProvider(new FakeLoggerProvider(logs)));
+        var meters = new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<IMeterFactory>();
+        using var loads = new MetricCollector<long>(meters, PerfKitMemoryDiagnostics.MeterName, PerfKitMemoryDiagnostics.Instruments.ResourceLoads);
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var resource = new LazyResource<Model>(
+            async ct =>
+            {
+                started.SetResult();
+                await Task.Delay(Timeout.Infinite, ct);
+                return new Model();
+            },
+            new LazyResourceOptions(),
+            new PerfKitMemoryDependencies { LoggerFactory = loggerFactory, MeterFactory = meters });
+        var acquire = resource.AcquireAsync(TestContext.Current.CancellationToken).AsTask();
+        await started.Task.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+
+        await resource.DisposeAsync();
+
+        await acquire.Invoking(t => t).Should().ThrowExactlyAsync<ObjectDisposedException>();
+        logs.GetSnapshot().Should().NotContain(r => r.Level >= LogLevel.Warning, "a shutdown is not a failed load");
+        loads.GetMeasurementSnapshot().Should().NotContain(m => Equals(m.Tags[PerfKitMemoryDiagnostics.Tags.Result], "failure"));
+        loads.GetMeasurementSnapshot().Should().ContainSingle(m => Equals(m.Tags[PerfKitMemoryDiagnostics.Tags.Result], "cancelled"));
+    }
+
     private static async Task<(LazyResourceLease<Model> Lease, WeakReference<Model> Weak)> AcquireAndRelease(LazyResource<Model> resource)
     {
         var lease = await resource.AcquireAsync(TestContext.Current.CancellationToken);
@@ -299,5 +378,66 @@ public sealed class LazyResourceTests
         public bool Disposed => _disposed;
 
         public void Dispose() => _disposed = true;
+    }
+
+    /// <summary>Only <see cref="IAsyncDisposable"/>; its dispose awaits without <c>ConfigureAwait(false)</c>, so it resumes on the caller's context.</summary>
+    private sealed class AsyncOnlyModel : IAsyncDisposable
+    {
+        private volatile bool _disposed;
+
+        public bool Disposed => _disposed;
+
+        public async ValueTask DisposeAsync()
+        {
+            await Task.Yield();
+            _disposed = true;
+        }
+    }
+
+    /// <summary>A UI-like context: one thread runs everything posted to it, in order.</summary>
+    private sealed class SingleThreadedSynchronizationContext : SynchronizationContext, IDisposable
+    {
+        private readonly BlockingCollection<(SendOrPostCallback Callback, object? State)> _queue = [];
+        private readonly Thread _thread;
+
+        public SingleThreadedSynchronizationContext()
+        {
+            // A background thread: if the code under test deadlocks, the thread must not keep the test process alive.
+            _thread = new Thread(Loop) { IsBackground = true, Name = "single-threaded context" };
+            _thread.Start();
+        }
+
+        public override void Post(SendOrPostCallback d, object? state) => _queue.Add((d, state));
+
+        public override void Send(SendOrPostCallback d, object? state) => throw new NotSupportedException();
+
+        public Task Run(Action action)
+        {
+            var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            Post(_ =>
+            {
+                try
+                {
+                    action();
+                    done.SetResult();
+                }
+                catch (Exception ex)
+                {
+                    done.SetException(ex);
+                }
+            }, null);
+            return done.Task;
+        }
+
+        public void Dispose() => _queue.CompleteAdding();
+
+        private void Loop()
+        {
+            SetSynchronizationContext(this);
+            foreach (var (callback, state) in _queue.GetConsumingEnumerable())
+            {
+                callback(state);
+            }
+        }
     }
 }

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using PerfKit.Memory.Internal;
+using PerfKit.Memory.Pooling;
 
 namespace PerfKit.Memory.Tests;
 
@@ -362,6 +363,24 @@ public sealed class MemoryBudgetTests
         }
 
         budget.Gen2CallbackCount.Should().Be(1);
+    }
+
+    [Fact]
+    public async Task Members_AfterDispose_ThrowObjectDisposedException_AndDisposeIsIdempotent()
+    {
+        var budget = TestBudget.New(new MemoryBudgetOptions { BudgetBytes = 1000 }, new FakeTimeProvider(), new FakeMemoryProbe(usage: 100));
+        budget.Dispose();
+
+        budget.Invoking(b => b.Start()).Should().Throw<ObjectDisposedException>();
+        budget.IsRunning.Should().BeFalse("a disposed budget never restarts its monitor");
+        budget.Invoking(b => b.Sample()).Should().Throw<ObjectDisposedException>();
+        await budget.Invoking(b => b.ReclaimAsync(TestContext.Current.CancellationToken).AsTask()).Should().ThrowAsync<ObjectDisposedException>();
+        await budget.Invoking(b => b.ReclaimAsync(10, TestContext.Current.CancellationToken).AsTask()).Should().ThrowAsync<ObjectDisposedException>();
+        budget.Invoking(b => b.OnPressureChanged(_ => { })).Should().Throw<ObjectDisposedException>();
+        budget.Invoking(b => b.Register(new BoundedArrayPool<byte>())).Should().Throw<ObjectDisposedException>();
+        budget.Invoking(b => b.Dispose()).Should().NotThrow();
+        await budget.Invoking(b => b.DisposeAsync().AsTask()).Should().NotThrowAsync();
+        budget.Invoking(b => b.Stop()).Should().NotThrow("stopping a disposed budget is harmless");
     }
 
     [Fact]

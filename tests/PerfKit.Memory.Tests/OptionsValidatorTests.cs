@@ -10,7 +10,6 @@ public sealed class MemoryBudgetOptionsValidatorTests
     [Fact]
     public void Validate_Defaults_Pass()
     {
-        new MemoryBudgetOptionsDataValidator().Validate(null, new MemoryBudgetOptions()).Succeeded.Should().BeTrue();
         new MemoryBudgetOptionsValidator().Validate(null, new MemoryBudgetOptions()).Succeeded.Should().BeTrue();
     }
 
@@ -19,7 +18,6 @@ public sealed class MemoryBudgetOptionsValidatorTests
     {
         var result = new MemoryBudgetOptionsValidator().Validate(null, new MemoryBudgetOptions { BudgetBytes = 0, BudgetFraction = 0 });
 
-        new MemoryBudgetOptionsDataValidator().Validate(null, new MemoryBudgetOptions { BudgetBytes = 0, BudgetFraction = 0 }).Succeeded.Should().BeTrue();
         result.Failures.Should().HaveCount(2);
         result.FailureMessage.Should().Contain("BudgetBytes: must be at least 1").And.Contain("BudgetFraction: must be greater than 0 and at most 1");
         result.FailureMessage.Should().NotContain("E+").And.NotContain("E-");
@@ -40,6 +38,44 @@ public sealed class MemoryBudgetOptionsValidatorTests
         result.Failures.Should().HaveCount(4);
         result.FailureMessage.Should().Contain("MemoryBudgetOptions.ElevatedThreshold").And.Contain("MemoryBudgetOptions.ReclaimTargetFraction")
             .And.Contain("MemoryBudgetOptions.SamplingInterval").And.Contain("MemoryBudgetOptions.ResponderTimeout");
+    }
+
+    [Fact]
+    public void ThrowIfInvalid_UndefinedUsageSource_IsRejected_NamingTheValue()
+    {
+        var act = () => new MemoryBudget(new MemoryBudgetOptions { UsageSource = (MemoryUsageSource)42 });
+
+        act.Should().Throw<OptionsValidationException>().Which.Message
+            .Should().Contain("MemoryBudgetOptions.UsageSource: must be one of WorkingSet, ManagedHeap, Container; it is 42.");
+    }
+
+    [Fact]
+    public void ThrowIfInvalid_RangeFailures_GiveTheValue_InOneFormat()
+    {
+        var failure = FluentActions.Invoking(() => MemoryBudgetOptionsValidator.ThrowIfInvalid(new MemoryBudgetOptions { Hysteresis = 0.6, ElevatedThreshold = 0.65, HighThreshold = 0.8, CriticalThreshold = 2.5, ReclaimTargetFraction = 0.005 }))
+            .Should().Throw<OptionsValidationException>().Which;
+
+        failure.Message.Should().Contain("MemoryBudgetOptions.Hysteresis: must be between 0 and 0.5; it is 0.6.")
+            .And.Contain("MemoryBudgetOptions.CriticalThreshold: must be between 0.01 and 2; it is 2.5.")
+            .And.Contain("MemoryBudgetOptions.ReclaimTargetFraction: must be between 0.01 and 1; it is 0.005.")
+            .And.NotContain("The field");
+    }
+
+    [Theory]
+    [InlineData(nameof(MemoryBudgetOptions.ReclaimTargetFraction))]
+    [InlineData(nameof(MemoryBudgetOptions.Hysteresis))]
+    [InlineData(nameof(MemoryBudgetOptions.ElevatedThreshold))]
+    [InlineData(nameof(MemoryBudgetOptions.HighThreshold))]
+    [InlineData(nameof(MemoryBudgetOptions.CriticalThreshold))]
+    [InlineData(nameof(MemoryBudgetOptions.BudgetFraction))]
+    public void ThrowIfInvalid_NaN_IsRejected_Saying_NaN(string property)
+    {
+        var options = new MemoryBudgetOptions();
+        typeof(MemoryBudgetOptions).GetProperty(property)!.SetValue(options, double.NaN);
+
+        var act = () => MemoryBudgetOptionsValidator.ThrowIfInvalid(options);
+
+        act.Should().Throw<OptionsValidationException>().Which.Message.Should().Contain($"MemoryBudgetOptions.{property}: must be").And.Contain("it is NaN.");
     }
 
     [Fact]
@@ -64,8 +100,10 @@ public sealed class BoundedArrayPoolOptionsValidatorTests
             .Should().Throw<OptionsValidationException>().Which;
 
         failure.Failures.Should().HaveCount(4);
-        failure.Message.Should().Contain("Name must not be empty").And.Contain("BoundedArrayPoolOptions.MaxRetainedBytes: must be at least 0")
-            .And.Contain("MaxArrayLength must be between 16 and 1073741824").And.Contain("MaxArraysPerBucket must be between 1 and 4096").And.NotContain("E+");
+        failure.Failures.Should().OnlyContain(f => f.Contains("BoundedArrayPoolOptions.", StringComparison.Ordinal) && f.Contains(": must ", StringComparison.Ordinal));
+        failure.Message.Should().Contain("BoundedArrayPoolOptions.Name: must not be empty.").And.Contain("BoundedArrayPoolOptions.MaxRetainedBytes: must be at least 0; it is -1.")
+            .And.Contain("BoundedArrayPoolOptions.MaxArrayLength: must be between 16 and 1073741824; it is 8.").And.Contain("BoundedArrayPoolOptions.MaxArraysPerBucket: must be between 1 and 4096; it is 0.")
+            .And.NotContain("The field").And.NotContain("E+");
     }
 
     [Fact]
@@ -90,7 +128,8 @@ public sealed class BoundedObjectPoolOptionsValidatorTests
             .Should().Throw<OptionsValidationException>().Which;
 
         failure.Failures.Should().HaveCount(3);
-        failure.Message.Should().Contain("MaximumRetained: must be at least 1").And.Contain("EstimatedObjectSizeBytes: must be at least 0");
+        failure.Failures.Should().OnlyContain(f => f.Contains("BoundedObjectPoolOptions.", StringComparison.Ordinal) && f.Contains(": must ", StringComparison.Ordinal));
+        failure.Message.Should().Contain("BoundedObjectPoolOptions.Name: must not be empty.").And.Contain("MaximumRetained: must be at least 1").And.Contain("EstimatedObjectSizeBytes: must be at least 0");
     }
 }
 
@@ -110,6 +149,16 @@ public sealed class LazyResourceOptionsValidatorTests
 
         result.Failures.Should().HaveCount(3);
         result.FailureMessage.Should().Contain("LazyResourceOptions.IdleTimeout").And.Contain("LazyResourceOptions.Name");
+    }
+
+    [Fact]
+    public void Validator_IdleTimeoutPastTheMaximum_IsRejected_NamingTheOption()
+    {
+        var result = new LazyResourceOptionsValidator().Validate(null, new LazyResourceOptions { IdleTimeout = TimeSpan.FromDays(60) });
+
+        result.Failed.Should().BeTrue();
+        result.FailureMessage.Should().Contain("LazyResourceOptions.IdleTimeout: must be").And.Contain($"at most {LazyResourceOptions.MaximumIdleTimeout}").And.Contain("it is 60.00:00:00.");
+        new LazyResourceOptionsValidator().Validate(null, new LazyResourceOptions { IdleTimeout = LazyResourceOptions.MaximumIdleTimeout }).Succeeded.Should().BeTrue();
     }
 
     [Fact]

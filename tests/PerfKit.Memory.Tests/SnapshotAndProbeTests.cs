@@ -85,7 +85,7 @@ public sealed class SnapshotAndProbeTests
     {
         var time = new FakeTimeProvider();
         var before = GC.GetTotalAllocatedBytes(precise: true);
-        var first = MemorySnapshot.Capture(timeProvider: time);
+        var first = MemorySnapshot.Capture(dependencies: new PerfKitMemoryDependencies { TimeProvider = time });
         var garbage = new byte[10][];
         for (var i = 0; i < garbage.Length; i++)
         {
@@ -93,7 +93,7 @@ public sealed class SnapshotAndProbeTests
         }
 
         time.Advance(TimeSpan.FromSeconds(2));
-        var second = MemorySnapshot.Capture(first, time);
+        var second = MemorySnapshot.Capture(first, new PerfKitMemoryDependencies { TimeProvider = time });
         var after = GC.GetTotalAllocatedBytes(precise: true);
 
         first.AllocationRateBytesPerSecond.Should().BeNull();
@@ -103,6 +103,17 @@ public sealed class SnapshotAndProbeTests
         second.Timestamp.Should().Be(time.Start + TimeSpan.FromSeconds(2));
         second.ToString().Should().Contain("working set").And.Contain("allocating");
         GC.KeepAlive(garbage);
+    }
+
+    [Fact]
+    public void Snapshot_ReadsTheProbeOfItsDependencies()
+    {
+        var probe = new FakeMemoryProbe(usage: 123 * 1024 * 1024);
+
+        var snapshot = MemorySnapshot.Capture(dependencies: new PerfKitMemoryDependencies { MemoryProbe = probe });
+
+        snapshot.WorkingSetBytes.Should().Be(probe.Read().WorkingSetBytes);
+        snapshot.TotalAvailableBytes.Should().Be(probe.Read().TotalAvailableBytes);
     }
 
     [Fact]

@@ -15,7 +15,7 @@ namespace Microsoft.Extensions.DependencyInjection;
 /// <summary>Registers PerfKit.Memory in a service collection.</summary>
 public static class PerfKitMemoryServiceCollectionExtensions
 {
-    /// <summary>The name of the <see cref="BoundedArrayPoolOptions"/> of the pool that <see cref="AddBoundedArrayPool"/> registers.</summary>
+    /// <summary>The name of the <see cref="BoundedArrayPoolOptions"/> of the pool that <see cref="AddBoundedArrayPool(IPerfKitMemoryBuilder, Action{BoundedArrayPoolOptions}?)"/> (the unnamed pool) registers.</summary>
     public const string BoundedArrayPoolOptionsName = "PerfKit.Memory.BoundedArrayPool";
 
     /// <summary>
@@ -35,7 +35,6 @@ public static class PerfKitMemoryServiceCollectionExtensions
             options.Configure(configure);
         }
 
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MemoryBudgetOptions>, MemoryBudgetOptionsDataValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MemoryBudgetOptions>, MemoryBudgetOptionsValidator>());
         services.TryAddSingleton(static sp => new MemoryBudget(
             sp.GetRequiredService<IOptions<MemoryBudgetOptions>>().Value,
@@ -129,7 +128,8 @@ public static class PerfKitMemoryServiceCollectionExtensions
         where T : class => "PerfKit.Memory.LazyResource:" + typeof(T).FullName;
 
     /// <summary>
-    /// Adds a <see cref="BoundedArrayPool{T}"/> of bytes as a singleton that trims itself under pressure. Its options
+    /// Adds the unnamed <see cref="BoundedArrayPool{T}"/> of bytes as a singleton that trims itself under pressure
+    /// (for more pools, see <see cref="AddBoundedArrayPool(IPerfKitMemoryBuilder, string, Action{BoundedArrayPoolOptions}?)"/>). Its options
     /// are the named <see cref="BoundedArrayPoolOptions"/> <see cref="BoundedArrayPoolOptionsName"/>, validated at host
     /// start. Calling it twice is harmless: one pool, and the <paramref name="configure"/>s add up.
     /// </summary>
@@ -145,7 +145,6 @@ public static class PerfKitMemoryServiceCollectionExtensions
             options.Configure(configure);
         }
 
-        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<BoundedArrayPoolOptions>, BoundedArrayPoolOptionsDataValidator>());
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<BoundedArrayPoolOptions>, BoundedArrayPoolOptionsValidator>());
         if (builder.Services.Any(static d => d.ServiceType == typeof(BoundedArrayPool<byte>)))
         {
@@ -157,6 +156,60 @@ public static class PerfKitMemoryServiceCollectionExtensions
             Dependencies(sp)));
         builder.Services.AddSingleton<IMemoryPressureResponder>(static sp => sp.GetRequiredService<BoundedArrayPool<byte>>());
         return builder;
+    }
+
+    /// <summary>
+    /// Adds a named <see cref="BoundedArrayPool{T}"/> of bytes: a keyed singleton (inject it with
+    /// <c>[FromKeyedServices("name")] BoundedArrayPool&lt;byte&gt;</c> or resolve it with
+    /// <c>GetRequiredKeyedService&lt;BoundedArrayPool&lt;byte&gt;&gt;("name")</c>) that trims itself under pressure,
+    /// beside the unnamed pool of <see cref="AddBoundedArrayPool(IPerfKitMemoryBuilder, Action{BoundedArrayPoolOptions}?)"/>
+    /// and other named ones. Its options are the named <see cref="BoundedArrayPoolOptions"/>
+    /// <see cref="BoundedArrayPoolOptionsNameFor"/>(<paramref name="name"/>), validated at host start; the pool's
+    /// <see cref="BoundedArrayPoolOptions.Name"/> (its telemetry name) defaults to <paramref name="name"/>. Calling it
+    /// again with the same name is harmless: one pool, and the <paramref name="configure"/>s add up.
+    /// </summary>
+    /// <param name="builder">The builder.</param>
+    /// <param name="name">The pool's service key; not blank.</param>
+    /// <param name="configure">Sets the options.</param>
+    /// <returns>The builder.</returns>
+    public static IPerfKitMemoryBuilder AddBoundedArrayPool(this IPerfKitMemoryBuilder builder, string name, Action<BoundedArrayPoolOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        var optionsName = BoundedArrayPoolOptionsNameFor(name);
+        var registered = builder.Services.Any(d => d.ServiceType == typeof(BoundedArrayPool<byte>) && d.IsKeyedService && Equals(d.ServiceKey, name));
+        var options = builder.Services.AddOptionsWithValidateOnStart<BoundedArrayPoolOptions>(optionsName);
+        if (!registered)
+        {
+            // First, so that a configure (of this call or a later one) can still choose another telemetry name.
+            options.Configure(o => o.Name = name);
+        }
+
+        if (configure is not null)
+        {
+            options.Configure(configure);
+        }
+
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<BoundedArrayPoolOptions>, BoundedArrayPoolOptionsValidator>());
+        if (registered)
+        {
+            return builder;
+        }
+
+        builder.Services.AddKeyedSingleton(name, static (sp, key) => new BoundedArrayPool<byte>(
+            sp.GetRequiredService<IOptionsMonitor<BoundedArrayPoolOptions>>().Get(BoundedArrayPoolOptionsNameFor((string)key!)),
+            Dependencies(sp)));
+        builder.Services.AddSingleton<IMemoryPressureResponder>(sp => sp.GetRequiredKeyedService<BoundedArrayPool<byte>>(name));
+        return builder;
+    }
+
+    /// <summary>The name of the <see cref="BoundedArrayPoolOptions"/> of the pool that <c>AddBoundedArrayPool(name, configure)</c> registers: <c>PerfKit.Memory.BoundedArrayPool:</c> and the pool's name.</summary>
+    /// <param name="name">The pool's name (its service key).</param>
+    /// <returns>The options name, for <c>services.Configure&lt;BoundedArrayPoolOptions&gt;(optionsName, ...)</c> or <c>IOptionsMonitor.Get(optionsName)</c>.</returns>
+    public static string BoundedArrayPoolOptionsNameFor(string name)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        return BoundedArrayPoolOptionsName + ":" + name;
     }
 
     private static PerfKitMemoryDependencies Dependencies(IServiceProvider sp) => new()

@@ -14,10 +14,10 @@ internal sealed class LazyResourceOptionsValidator : IValidateOptions<LazyResour
     {
         var builder = new ValidateOptionsResultBuilder();
         OptionsGuard.AtLeast(builder, $"{nameof(LazyResourceOptions)}.{nameof(LazyResourceOptions.EstimatedSizeBytes)}", options.EstimatedSizeBytes, 0, " (0: estimated while loading)");
-        if (options.IdleTimeout <= TimeSpan.Zero && options.IdleTimeout != Timeout.InfiniteTimeSpan)
+        if (options.IdleTimeout != Timeout.InfiniteTimeSpan && (options.IdleTimeout <= TimeSpan.Zero || options.IdleTimeout > LazyResourceOptions.MaximumIdleTimeout))
         {
             builder.AddError(
-                $"must be greater than 0, or Timeout.InfiniteTimeSpan to never unload for idleness; it is {options.IdleTimeout}.",
+                $"must be greater than 0 and at most {LazyResourceOptions.MaximumIdleTimeout} (a timer cannot wait longer), or Timeout.InfiniteTimeSpan to never unload for idleness; it is {options.IdleTimeout}.",
                 $"{nameof(LazyResourceOptions)}.{nameof(LazyResourceOptions.IdleTimeout)}");
         }
 

@@ -64,4 +64,8 @@ internal static partial class Log
     [LoggerMessage(EventId = 1103, EventName = "ResourceDisposeFailed", Level = LogLevel.Warning,
         Message = "Lazy resource {Resource} threw while being disposed")]
     public static partial void ResourceDisposeFailed(ILogger logger, Exception exception, string resource);
+
+    [LoggerMessage(EventId = 1104, EventName = "ResourceLoadCancelled", Level = LogLevel.Debug,
+        Message = "Lazy resource {Resource} was disposed while loading; the load was cancelled")]
+    public static partial void ResourceLoadCancelled(ILogger logger, string resource);
 }

@@ -3,11 +3,11 @@ using PerfKit.Shared;
 
 namespace PerfKit.Memory.Internal;
 
-/// <summary>The DataAnnotations rules of <see cref="MemoryBudgetOptions"/>, generated at compile time (AOT-safe).</summary>
-[OptionsValidator]
-internal sealed partial class MemoryBudgetOptionsDataValidator : IValidateOptions<MemoryBudgetOptions>;
-
-/// <summary>The rules that span several options, and the <see cref="TimeSpan"/> ranges; reports every failure.</summary>
+/// <summary>
+/// Every rule of <see cref="MemoryBudgetOptions"/>: ranges, the enum, the <see cref="TimeSpan"/> ranges and the rules
+/// that span several options; reports every failure, each naming the option and its value. No DataAnnotations: the
+/// generated messages do not give the value (and the generator ignores <c>ErrorMessage</c> on <c>[Range]</c>).
+/// </summary>
 internal sealed class MemoryBudgetOptionsValidator : IValidateOptions<MemoryBudgetOptions>
 {
     public ValidateOptionsResult Validate(string? name, MemoryBudgetOptions options)
@@ -19,6 +19,12 @@ internal sealed class MemoryBudgetOptionsValidator : IValidateOptions<MemoryBudg
         }
 
         OptionsGuard.GreaterThanZeroAtMost(builder, $"{nameof(MemoryBudgetOptions)}.{nameof(MemoryBudgetOptions.BudgetFraction)}", options.BudgetFraction, 1);
+        OptionsGuard.Defined(builder, $"{nameof(MemoryBudgetOptions)}.{nameof(MemoryBudgetOptions.UsageSource)}", options.UsageSource);
+        OptionsGuard.Between(builder, $"{nameof(MemoryBudgetOptions)}.{nameof(MemoryBudgetOptions.ElevatedThreshold)}", options.ElevatedThreshold, 0.01, 2.0);
+        OptionsGuard.Between(builder, $"{nameof(MemoryBudgetOptions)}.{nameof(MemoryBudgetOptions.HighThreshold)}", options.HighThreshold, 0.01, 2.0);
+        OptionsGuard.Between(builder, $"{nameof(MemoryBudgetOptions)}.{nameof(MemoryBudgetOptions.CriticalThreshold)}", options.CriticalThreshold, 0.01, 2.0);
+        OptionsGuard.Between(builder, $"{nameof(MemoryBudgetOptions)}.{nameof(MemoryBudgetOptions.Hysteresis)}", options.Hysteresis, 0.0, 0.5);
+        OptionsGuard.Between(builder, $"{nameof(MemoryBudgetOptions)}.{nameof(MemoryBudgetOptions.ReclaimTargetFraction)}", options.ReclaimTargetFraction, 0.01, 1.0);
         if (!(options.ElevatedThreshold < options.HighThreshold && options.HighThreshold < options.CriticalThreshold))
         {
             builder.AddError(
@@ -63,7 +69,7 @@ internal sealed class MemoryBudgetOptionsValidator : IValidateOptions<MemoryBudg
         }
     }
 
-    /// <summary>Runs both validators; used where there is no DI container to do it.</summary>
+    /// <summary>Runs the validator; used where there is no DI container to do it.</summary>
     public static void ThrowIfInvalid(MemoryBudgetOptions options) =>
-        OptionsGuard.ThrowIfInvalid(options, Options.DefaultName, new MemoryBudgetOptionsDataValidator(), new MemoryBudgetOptionsValidator());
+        OptionsGuard.ThrowIfInvalid(options, Options.DefaultName, new MemoryBudgetOptionsValidator());
 }

@@ -1,6 +1,6 @@
 namespace PerfKit.Memory.Pooling;
 
-/// <summary>The shared tier: per-processor stacks per size class, capped in bytes by <see cref="BoundedArrayPoolOptions.MaxRetainedBytes"/>.</summary>
+// The shared tier: per-processor stacks per size class, capped in bytes by BoundedArrayPoolOptions.MaxRetainedBytes.
 public sealed partial class BoundedArrayPool<T>
 {
     private readonly long _maxRetainedBytes;

@@ -1,6 +1,6 @@
 namespace PerfKit.Memory.Pooling;
 
-/// <summary>Trim (by hand or under pressure) and the pool's counters.</summary>
+// Trim (by hand or under pressure) and the pool's counters.
 public sealed partial class BoundedArrayPool<T>
 {
     private long _sharedRents;

@@ -2,12 +2,12 @@ using System.Runtime.CompilerServices;
 
 namespace PerfKit.Memory.Pooling;
 
-/// <summary>
-/// The thread-local tier: one slot per size class per thread, lock-free. A thread's caches live in a thread-static
-/// array; a per-thread <see cref="ThreadExitSentinel"/> beside it becomes unreachable when the thread dies (the
-/// runtime frees its statics), and its finalizer folds the dead thread's counters into the pool and drops its
-/// slots, so memory of exited threads is released at the next full collection, without waiting for a reader.
-/// </summary>
+// The thread-local tier: one slot per size class per thread, lock-free. A thread's caches live in a thread-static
+// array; a per-thread ThreadExitSentinel beside it becomes unreachable when the thread dies (the runtime frees its
+// statics), and its finalizer folds the dead thread's counters into the pool and drops its slots, without waiting for
+// a reader. That takes two full collections, not one: the pool's list still references each cache (for trims and
+// statistics), so the slots' arrays stay reachable until the finalizer, which runs after the first collection,
+// drops them; the second collection frees them.
 public sealed partial class BoundedArrayPool<T>
 {
     private static readonly Lock IdSync = new();
@@ -98,7 +98,7 @@ public sealed partial class BoundedArrayPool<T>
         }
     }
 
-    /// <summary>Keeps a removed cache's counters and drops its arrays for the GC. The caller holds <see cref="_cachesSync"/> and has removed the cache from the list, so this runs once per cache.</summary>
+    /// <summary>Keeps a removed cache's counters and drops its arrays for the GC. The caller holds <c>_cachesSync</c> and has removed the cache from the list, so this runs once per cache.</summary>
     private void RetireLocked(ThreadCache cache)
     {
         _foldedRents += cache.Rents;

@@ -10,15 +10,14 @@ namespace PerfKit.Memory.Pooling;
 /// pressure. Arrays come in power-of-two sizes from 16 elements to <see cref="BoundedArrayPoolOptions.MaxArrayLength"/>.
 /// Two tiers: a lock-free thread-local slot per size class (the hot path, as fast as <c>ArrayPool.Shared</c>), and
 /// a shared tier of per-processor stacks bounded by <see cref="BoundedArrayPoolOptions.MaxRetainedBytes"/>.
-/// The slots of a thread that exits are released at the next full collection, without waiting for a reader.
+/// The slots of a thread that exits are released by the garbage collector without waiting for a reader: after two
+/// full collections (the first finalizes the dead thread's holder, which drops its slots; the second frees the arrays).
 /// Register it with <see cref="IMemoryBudget.Register(IMemoryPressureResponder)"/> (DI does this) to trim under pressure.
 /// </summary>
 /// <typeparam name="T">The element type.</typeparam>
-/// <remarks>
-/// The type is split by concern: this file holds the public surface and the rent/return paths;
-/// <c>BoundedArrayPool.ThreadCaches.cs</c> the thread-local tier and its reclaim when a thread dies;
-/// <c>BoundedArrayPool.SharedTier.cs</c> the byte-capped shared tier; <c>BoundedArrayPool.Statistics.cs</c> trim and counters.
-/// </remarks>
+// Split by concern: this file holds the public surface and the rent/return paths; BoundedArrayPool.ThreadCaches.cs the
+// thread-local tier and its reclaim when a thread dies; BoundedArrayPool.SharedTier.cs the byte-capped shared tier;
+// BoundedArrayPool.Statistics.cs trim and counters.
 public sealed partial class BoundedArrayPool<T> : ArrayPool<T>, IMemoryPressureResponder, IPoolStatisticsSource, IDisposable, IAsyncDisposable
 {
     private const int MinimumLength = 16;
@@ -134,7 +133,7 @@ public sealed partial class BoundedArrayPool<T> : ArrayPool<T>, IMemoryPressureR
         return ValueTask.CompletedTask;
     }
 
-    /// <summary>Trims the pool and stops publishing its statistics. A disposed pool still rents (allocating) and drops returns.</summary>
+    /// <summary>Trims the pool and stops publishing its statistics; <see cref="GetStatistics"/> keeps the counters. A disposed pool still rents (allocating) and drops returns. Calling it twice is harmless.</summary>
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
@@ -144,11 +143,9 @@ public sealed partial class BoundedArrayPool<T> : ArrayPool<T>, IMemoryPressureR
 
         Trim();
         _metrics.Untrack(this);
-        lock (_cachesSync)
-        {
-            _threadCaches.Clear();
-        }
 
+        // The thread caches stay listed: their counters are the pool's statistics (a live thread's cache is folded
+        // when the thread exits), and Trim has emptied their slots, which a disposed pool never fills again.
         ReleaseId(_id);
     }
 

@@ -1,5 +1,3 @@
-using System.ComponentModel.DataAnnotations;
-
 namespace PerfKit.Memory.Pooling;
 
 /// <summary>Options of a <see cref="BoundedArrayPool{T}"/>.</summary>
@@ -14,8 +12,16 @@ public sealed class BoundedArrayPoolOptions
     /// <summary>Default of <see cref="MaxArraysPerBucket"/>.</summary>
     public const int DefaultMaxArraysPerBucket = 32;
 
-    /// <summary>A name for metrics, logs and reclaim reports. Default <c>arrays</c>.</summary>
-    [Required(ErrorMessage = "{0} must not be empty.")]
+    /// <summary>The least <see cref="MaxArrayLength"/>: 16 elements.</summary>
+    public const int MinimumMaxArrayLength = 16;
+
+    /// <summary>The largest <see cref="MaxArrayLength"/>: 2^30 elements.</summary>
+    public const int MaximumMaxArrayLength = 1 << 30;
+
+    /// <summary>The largest <see cref="MaxArraysPerBucket"/>.</summary>
+    public const int MaximumMaxArraysPerBucket = 4096;
+
+    /// <summary>A name for metrics, logs and reclaim reports; not empty. Default <c>arrays</c>.</summary>
     public string Name { get; set; } = "arrays";
 
     /// <summary>
@@ -25,12 +31,10 @@ public sealed class BoundedArrayPoolOptions
     /// </summary>
     public long MaxRetainedBytes { get; set; } = DefaultMaxRetainedBytes;
 
-    /// <summary>The longest array the pool keeps; longer rents are allocated and their returns dropped. Default 1 Mi elements.</summary>
-    [Range(16, 1 << 30)]
+    /// <summary>The longest array the pool keeps; longer rents are allocated and their returns dropped. From 16 to 2^30 (rounded up to a power of two). Default 1 Mi elements.</summary>
     public int MaxArrayLength { get; set; } = DefaultMaxArrayLength;
 
-    /// <summary>How many arrays of one size the shared tier keeps per processor. Default 32.</summary>
-    [Range(1, 4096)]
+    /// <summary>How many arrays of one size the shared tier keeps per processor, from 1 to 4096. Default 32.</summary>
     public int MaxArraysPerBucket { get; set; } = DefaultMaxArraysPerBucket;
 
     /// <summary>Whether each thread keeps one array per size class in a lock-free slot. Default true; turn off for a strict byte cap.</summary>

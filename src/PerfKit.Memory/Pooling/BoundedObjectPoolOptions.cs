@@ -1,12 +1,9 @@
-using System.ComponentModel.DataAnnotations;
-
 namespace PerfKit.Memory.Pooling;
 
 /// <summary>Options of a <see cref="BoundedObjectPool{T}"/>.</summary>
 public sealed class BoundedObjectPoolOptions
 {
-    /// <summary>A name for metrics, logs and reclaim reports. Default <c>objects</c>.</summary>
-    [Required(ErrorMessage = "{0} must not be empty.")]
+    /// <summary>A name for metrics, logs and reclaim reports; not empty. Default <c>objects</c>.</summary>
     public string Name { get; set; } = "objects";
 
     /// <summary>The most objects the pool keeps; returns past it are dropped (and disposed). Default twice the processor count.</summary>

@@ -16,8 +16,12 @@ namespace PerfKit.Memory.Resources;
 public sealed class LazyResource<T> : IMemoryPressureResponder, IAsyncDisposable, IDisposable
     where T : class
 {
+    // System.Threading.Timer refuses due times above 4294967294 ms (about 49.7 days).
+    private static readonly TimeSpan MaximumTimerDueTime = TimeSpan.FromMilliseconds(uint.MaxValue - 1L);
+
     private readonly Func<CancellationToken, ValueTask<T>> _factory;
     private readonly LazyResourceOptions _options;
+    private readonly TimeSpan _idleTimeout;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
     private readonly MemoryMetrics _metrics;
@@ -55,12 +59,15 @@ public sealed class LazyResource<T> : IMemoryPressureResponder, IAsyncDisposable
         LazyResourceOptionsValidator.ThrowIfInvalid(options);
         _factory = factory;
         _options = options;
+
+        // Read once: the options object stays the user's, and a value changed later must not reach the timer.
+        _idleTimeout = options.IdleTimeout;
         _timeProvider = dependencies?.TimeProvider ?? TimeProvider.System;
         _logger = (dependencies?.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger("PerfKit.Memory.LazyResource");
         _metrics = MemoryMetrics.For(dependencies?.MeterFactory);
         Name = options.Name ?? typeof(T).Name;
         _nameTag = new(PerfKitMemoryDiagnostics.Tags.Resource, Name);
-        if (options.IdleTimeout != Timeout.InfiniteTimeSpan)
+        if (_idleTimeout != Timeout.InfiniteTimeSpan)
         {
             _idleTimer = _timeProvider.CreateTimer(static s => ((LazyResource<T>)s!).OnIdleTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         }
@@ -117,7 +124,12 @@ public sealed class LazyResource<T> : IMemoryPressureResponder, IAsyncDisposable
 
     /// <summary>Unloads now if no lease is out; otherwise unloads when the last lease is released.</summary>
     /// <returns><see langword="true"/> if the resource was unloaded now.</returns>
-    public ValueTask<bool> UnloadAsync() => UnloadAsync("manual");
+    /// <exception cref="ObjectDisposedException">The resource was disposed.</exception>
+    public ValueTask<bool> UnloadAsync()
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed), this);
+        return UnloadAsync("manual");
+    }
 
     /// <inheritdoc />
     public async ValueTask<long> RespondAsync(MemoryPressureContext context, CancellationToken cancellationToken)
@@ -148,8 +160,10 @@ public sealed class LazyResource<T> : IMemoryPressureResponder, IAsyncDisposable
 
     /// <summary>
     /// Like <see cref="DisposeAsync"/>, for synchronous owners (a <c>ServiceProvider</c> disposed with <c>Dispose()</c>).
-    /// A resource that is only <see cref="IAsyncDisposable"/> is disposed by waiting for its <c>DisposeAsync</c>;
-    /// prefer <see cref="DisposeAsync"/> where you can.
+    /// A resource that is only <see cref="IAsyncDisposable"/> is disposed by running its <c>DisposeAsync</c> on the
+    /// thread pool and waiting for it, so that its continuations never need the caller's
+    /// <see cref="SynchronizationContext"/> (a UI thread blocked here would deadlock); prefer <see cref="DisposeAsync"/>
+    /// where you can, and where the resource must be disposed on the caller's thread.
     /// </summary>
     public void Dispose()
     {
@@ -201,7 +215,7 @@ public sealed class LazyResource<T> : IMemoryPressureResponder, IAsyncDisposable
                 }
                 else if (_value is not null)
                 {
-                    _idleTimer?.Change(_options.IdleTimeout, Timeout.InfiniteTimeSpan);
+                    ArmIdleTimer(_idleTimeout);
                 }
             }
         }
@@ -262,6 +276,19 @@ public sealed class LazyResource<T> : IMemoryPressureResponder, IAsyncDisposable
             Log.ResourceLoaded(_logger, Name, elapsed.TotalMilliseconds);
             signal.SetResult();
         }
+        catch (OperationCanceledException) when (disposeToken.IsCancellationRequested)
+        {
+            // Cancelled by this object's dispose: an ordinary shutdown, not a failed load. No warning; counted as
+            // result=cancelled; the waiters wake, find the resource disposed and get ObjectDisposedException.
+            lock (_sync)
+            {
+                _loading = null;
+            }
+
+            _metrics.ResourceLoads.Add(1, _nameTag, new(PerfKitMemoryDiagnostics.Tags.Result, "cancelled"));
+            Log.ResourceLoadCancelled(_logger, Name);
+            signal.SetResult();
+        }
 #pragma warning disable CA1031 // The failure is handed, unchanged, to every waiter through the signal.
         catch (Exception ex)
 #pragma warning restore CA1031
@@ -281,8 +308,16 @@ public sealed class LazyResource<T> : IMemoryPressureResponder, IAsyncDisposable
     {
         lock (_sync)
         {
-            if (_leases > 0 || _value is null || _timeProvider.GetElapsedTime(_lastReleased) < _options.IdleTimeout)
+            if (_leases > 0 || _value is null)
             {
+                return;
+            }
+
+            var idle = _timeProvider.GetElapsedTime(_lastReleased);
+            if (idle < _idleTimeout)
+            {
+                // Early (a due time capped by ArmIdleTimer, or a timer that fired before a release re-armed it): wait the rest.
+                ArmIdleTimer(_idleTimeout - idle);
                 return;
             }
         }
@@ -311,6 +346,31 @@ public sealed class LazyResource<T> : IMemoryPressureResponder, IAsyncDisposable
 
         await DisposeValueAsync(value!, reason).ConfigureAwait(false);
         return true;
+    }
+
+    /// <summary>
+    /// Arms the idle timer; called under <c>_sync</c>. It never throws, because it runs in a lease's
+    /// <c>Dispose</c>: the due time is capped at what a timer accepts (the options validator keeps
+    /// <see cref="LazyResourceOptions.IdleTimeout"/> below it; <c>OnIdleTimer</c> waits the rest if it is
+    /// ever longer), and a timer disposed meanwhile is ignored.
+    /// </summary>
+    private void ArmIdleTimer(TimeSpan dueTime)
+    {
+        if (_idleTimer is null)
+        {
+            return;
+        }
+
+        var capped = dueTime < TimeSpan.Zero ? TimeSpan.Zero : dueTime > MaximumTimerDueTime ? MaximumTimerDueTime : dueTime;
+        try
+        {
+            _idleTimer.Change(capped, Timeout.InfiniteTimeSpan);
+        }
+        catch (Exception ex) when (ex is ArgumentOutOfRangeException or ObjectDisposedException)
+        {
+            // A custom TimeProvider may refuse the due time or a disposed timer; the resource then stays loaded
+            // until the next release, pressure or dispose, which is safe.
+        }
     }
 
     private T? TakeValue()
@@ -346,7 +406,10 @@ public sealed class LazyResource<T> : IMemoryPressureResponder, IAsyncDisposable
                     disposable.Dispose();
                     break;
                 case IAsyncDisposable asyncDisposable:
-                    asyncDisposable.DisposeAsync().AsTask().GetAwaiter().GetResult();
+                    // On the thread pool, with no SynchronizationContext or TaskScheduler of the caller to capture: a
+                    // DisposeAsync that awaits without ConfigureAwait(false) would otherwise post its continuation to
+                    // the very thread blocked here.
+                    Task.Run(() => asyncDisposable.DisposeAsync().AsTask()).GetAwaiter().GetResult();
                     break;
             }
         }
