@@ -33,6 +33,12 @@ public sealed class RedisCacheBackplane : ICacheBackplane, IDisposable, IAsyncDi
     private Action<CacheInvalidation>[] _handlers = [];
     private Task? _subscriptionLoop;
     private ISubscriber? _subscribedWith;
+
+    // The connection the handler is subscribed on. GetSubscriber() returns a new ISubscriber object on every call, so the
+    // subscriber cannot tell whether this connection already has the handler: comparing it added one more handler every
+    // health check (one a second), and every message was handled once more per second of uptime.
+    private IConnectionMultiplexer? _subscribedOn;
+    private int _healthChecks;
     private bool _disposed;
 
     /// <summary>Creates a backplane on a connection you own (borrowed: PerfKit never closes it).</summary>
@@ -74,6 +80,9 @@ public sealed class RedisCacheBackplane : ICacheBackplane, IDisposable, IAsyncDi
     internal TimeSpan SubscribeWarningDelay { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Whether the channel is subscribed on a connected server right now.</summary>
+    /// <summary>Health checks that found the subscription live (for tests: each is one turn of the loop).</summary>
+    internal int HealthChecks => Volatile.Read(ref _healthChecks);
+
     internal bool IsSubscribed => Volatile.Read(ref _subscribedWith) is { } subscriber && IsLiveOn(subscriber);
 
     /// <inheritdoc />
@@ -190,10 +199,11 @@ public sealed class RedisCacheBackplane : ICacheBackplane, IDisposable, IAsyncDi
             {
                 var multiplexer = await _connection.GetAsync(stopping).ConfigureAwait(false);
                 var subscriber = multiplexer.GetSubscriber();
-                if (!ReferenceEquals(Volatile.Read(ref _subscribedWith), subscriber))
+                if (!ReferenceEquals(Volatile.Read(ref _subscribedOn), multiplexer))
                 {
                     // StackExchange.Redis keeps the handler even when this call fails, and re-subscribes it after a
                     // reconnect: subscribe once per connection (twice would deliver every message twice).
+                    Volatile.Write(ref _subscribedOn, multiplexer);
                     Volatile.Write(ref _subscribedWith, subscriber);
                     await RedisTasks.WaitAsync(subscriber.SubscribeAsync(_channel, _onMessage), stopping).ConfigureAwait(false);
                     if (stopping.IsCancellationRequested)
@@ -212,6 +222,7 @@ public sealed class RedisCacheBackplane : ICacheBackplane, IDisposable, IAsyncDi
                     }
 
                     (attempt, delay, unsubscribedSince, warned) = (0, FirstRetryDelay, null, false);
+                    Interlocked.Increment(ref _healthChecks);
                     await Task.Delay(HealthCheckInterval, _timeProvider, stopping).ConfigureAwait(false);
                     continue;
                 }
@@ -222,6 +233,7 @@ public sealed class RedisCacheBackplane : ICacheBackplane, IDisposable, IAsyncDi
                     // handler is never registered twice).
                     await RedisTasks.WaitAsync(subscriber.UnsubscribeAsync(_channel, _onMessage), stopping).ConfigureAwait(false);
                     Volatile.Write(ref _subscribedWith, null);
+                    Volatile.Write(ref _subscribedOn, null);
                 }
             }
             catch (OperationCanceledException) when (stopping.IsCancellationRequested)
