@@ -11,6 +11,7 @@ CHECKED = [
     # (README, consumer folder, project settings)
     ("src/PerfKit.Memory/README.md", "Memory", {"OutputType": "Exe"}),
     ("src/PerfKit.Caching/README.md", "Caching", {"OutputType": "Exe"}),
+    ("src/PerfKit.Caching.Redis/README.md", "Redis", {"OutputType": "Exe"}),
     ("src/PerfKit.Testing/README.md", "Testing", {"OutputType": "Exe", "IsTestProject": "true", "global": ["Xunit", "FluentAssertions"]}),
 ]
 
