@@ -100,7 +100,7 @@ public static partial class LoadTest
 
         graceful.Complete();
         var describe = schedule is null
-            ? string.Create(CultureInfo.InvariantCulture, $"closed, {model.VirtualUsers} virtual users")
+            ? string.Create(CultureInfo.InvariantCulture, $"closed, {model.VirtualUsers} virtual user{(model.VirtualUsers == 1 ? string.Empty : "s")}")
             : string.Create(CultureInfo.InvariantCulture, $"closed, ramping {Describe(model.StartUsers, model.Stages)} virtual users");
         return recorder.Result(name, describe, clock.Elapsed - measuredFrom, dropped: 0, invalidReason: null, closed: true);
     }
