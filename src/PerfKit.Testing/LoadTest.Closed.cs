@@ -2,7 +2,7 @@ using System.Globalization;
 
 namespace PerfKit.Testing;
 
-/// <summary>The closed model: a fixed (or staged) number of virtual users, each running iterations back to back.</summary>
+// The closed model: a fixed (or staged) number of virtual users, each running iterations back to back.
 public static partial class LoadTest
 {
     private static async Task<LoadResult> RunClosedAsync(string name, Func<ScenarioContext, ValueTask> scenario, ClosedModel model, LoadClock clock, int processorCount, CancellationToken cancellationToken)

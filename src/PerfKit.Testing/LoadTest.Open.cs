@@ -3,7 +3,7 @@ using System.Globalization;
 
 namespace PerfKit.Testing;
 
-/// <summary>The open model: arrivals at a rate, latency measured from each intended start.</summary>
+// The open model: arrivals at a rate, latency measured from each intended start.
 public static partial class LoadTest
 {
     private static async Task<LoadResult> RunOpenAsync(string name, Func<ScenarioContext, ValueTask> scenario, OpenModel model, LoadClock clock, int processorCount, CancellationToken cancellationToken)
