@@ -11,7 +11,7 @@ internal static class Units
     public static string MiB(long bytes, int decimals = 2)
     {
         // Rounded first, and + 0.0 turns a negative zero into zero: a few bytes below zero print "0", never "-0".
-        var mib = Math.Round(bytes / BytesPerMiB, Math.Clamp(decimals, 0, 3)) + 0.0;
+        var mib = Math.Round(bytes / BytesPerMiB, Math.Clamp(decimals, 0, 3), MidpointRounding.AwayFromZero) + 0.0;
         return mib.ToString(decimals switch { 0 => "0", 1 => "0.#", 2 => "0.##", _ => "0.###" }, CultureInfo.InvariantCulture);
     }
 
