@@ -23,8 +23,10 @@ public abstract class LoadModel
 
     /// <summary>
     /// How long iterations still running when the run reaches its limit (its duration, its last arrival, its
-    /// iteration count) may go on before they are cancelled, so a run always ends even if the system hangs. A cut-off
-    /// iteration is a failure, <c>interrupted at graceful stop</c>, and its latency so far is recorded (a lower bound).
+    /// iteration count, or a broken <see cref="AbortWhen"/> threshold) may go on before their token is cancelled and
+    /// the run stops waiting for them, so a run always ends even if the system hangs and the scenario ignores its
+    /// token. A cut-off iteration is a failure, <c>interrupted at graceful stop</c>, and its latency so far is recorded
+    /// (a lower bound); a task given up on is observed, never waited for.
     /// Not applied with a <see cref="VirtualLoadClock"/>. Default 30 s.
     /// </summary>
     public TimeSpan GracefulStop { get; init; } = TimeSpan.FromSeconds(30);

@@ -30,8 +30,22 @@ public sealed class LoadResult
     /// <summary>Iterations completed (passed or failed).</summary>
     public long Iterations { get; }
 
-    /// <summary>Failed iterations: by check reason, or by exception type for scenarios that threw (their messages: <see cref="FailureMessages"/>).</summary>
+    /// <summary>
+    /// Failed iterations: by check reason, or by exception type for scenarios that threw (their messages:
+    /// <see cref="FailureMessages"/>). Bounded: the first <see cref="MaxFailureReasons"/> distinct reasons are kept (each
+    /// cut to <see cref="MaxFailureMessageLength"/> characters), later new ones are counted under
+    /// <see cref="OtherFailureReasons"/>, and iterations cut off at the graceful stop always have their own entry.
+    /// </summary>
     public IReadOnlyDictionary<string, long> FailuresByReason { get; }
+
+    /// <summary>The most distinct failure reasons kept in <see cref="FailuresByReason"/>; failures for reasons first seen after that are counted under <see cref="OtherFailureReasons"/>.</summary>
+    public const int MaxFailureReasons = 20;
+
+    /// <summary>The key in <see cref="FailuresByReason"/> under which failures past <see cref="MaxFailureReasons"/> distinct reasons are counted.</summary>
+    public const string OtherFailureReasons = "other reasons";
+
+    /// <summary>Failures by a bounded kind, for metric tags: the exception type, <c>failed</c> for <see cref="ScenarioContext.Fail"/>, or the graceful stop's reason.</summary>
+    internal IReadOnlyDictionary<string, long> FailuresByKind { get; init; } = new Dictionary<string, long>();
 
     /// <summary>The most distinct messages kept for each exception type in <see cref="FailureMessages"/>.</summary>
     public const int MaxFailureMessagesPerReason = 3;

@@ -2,7 +2,7 @@ using System.Globalization;
 
 namespace PerfKit.Testing;
 
-/// <summary>The closed model: a fixed (or staged) number of virtual users, each running iterations back to back.</summary>
+// The closed model: a fixed (or staged) number of virtual users, each running iterations back to back.
 public static partial class LoadTest
 {
     private static async Task<LoadResult> RunClosedAsync(string name, Func<ScenarioContext, ValueTask> scenario, ClosedModel model, LoadClock clock, int processorCount, CancellationToken cancellationToken)
@@ -12,7 +12,9 @@ public static partial class LoadTest
         var measuredFrom = start + model.WarmUp;
         var recorder = new Recorder(withOpenModelHistograms: false, model.AbortWhen, stop, processorCount) { MeasuredFrom = measuredFrom };
         var schedule = model.IsRamping ? model.Schedule() : null;
-        using var graceful = new GracefulStop(clock, stop, model.GracefulStop);
+        var token = stop.Token; // read once: a user given up on may come back after the run has disposed the source
+        using var graceful = new GracefulStop(clock, stop, model.GracefulStop, cancellationToken);
+        using var armOnAbort = token.Register(() => graceful.Arm(clock.Elapsed)); // a broken threshold stops the run too
         if (model.Duration is { } runFor)
         {
             graceful.Arm(measuredFrom + runFor);
@@ -20,12 +22,14 @@ public static partial class LoadTest
 
         long next = -1;
         var users = new Task[model.VirtualUsers];
+        var current = new InFlight[model.VirtualUsers];
         for (var vu = 0; vu < users.Length; vu++)
         {
             var user = vu;
+            var slot = current[vu] = new InFlight();
             users[vu] = Task.Run(async () =>
             {
-                var context = new ScenarioContext(clock, stop.Token);
+                var context = new ScenarioContext(clock, token);
                 while (!stop.IsCancellationRequested)
                 {
                     if (schedule is not null)
@@ -34,7 +38,7 @@ public static partial class LoadTest
                         var at = clock.Elapsed - start;
                         if (user >= schedule.UsersAt(at))
                         {
-                            if (schedule.FirstTimeWithUsers(user + 1, at) is not { } joins || !await TryWaitAsync(clock, start + joins, stop.Token).ConfigureAwait(false))
+                            if (schedule.FirstTimeWithUsers(user + 1, at) is not { } joins || !await TryWaitAsync(clock, start + joins, token).ConfigureAwait(false))
                             {
                                 break;
                             }
@@ -53,8 +57,14 @@ public static partial class LoadTest
 
                     context.Reset(iteration, user);
                     var began = clock.Elapsed;
+                    (slot.Began, slot.Iteration, slot.Measured) = (began, iteration, !warmingUp);
+                    if (!slot.TryBegin())
+                    {
+                        break;
+                    }
+
                     var outcome = await RunOnceAsync(scenario, context, graceful).ConfigureAwait(false);
-                    if (outcome.Reason is Canceled)
+                    if (!slot.TryEnd() || outcome.Reason is Canceled)
                     {
                         break;
                     }
@@ -64,7 +74,7 @@ public static partial class LoadTest
                         recorder.Record(user, began, clock.Elapsed - began, null, null, outcome);
                     }
 
-                    if (model.ThinkTime > TimeSpan.Zero && !await TryWaitAsync(clock, clock.Elapsed + model.ThinkTime, stop.Token).ConfigureAwait(false))
+                    if (model.ThinkTime > TimeSpan.Zero && !await TryWaitAsync(clock, clock.Elapsed + model.ThinkTime, token).ConfigureAwait(false))
                     {
                         break;
                     }
@@ -72,10 +82,25 @@ public static partial class LoadTest
             }, CancellationToken.None);
         }
 
-        await Task.WhenAll(users).ConfigureAwait(false);
+        var all = Task.WhenAll(users);
+        if (await Task.WhenAny(all, graceful.GiveUp).ConfigureAwait(false) != all)
+        {
+            // Users still inside an iteration ignore their token: stop waiting for them (cut off at the graceful stop,
+            // they count as interrupted; cut off by the caller, as not measured, like iterations that honour the token).
+            for (var vu = 0; vu < current.Length; vu++)
+            {
+                if (current[vu].Abandon() && graceful.Fired)
+                {
+                    RecordAbandoned(recorder, vu, current[vu], clock, open: false);
+                }
+            }
+
+            Observe(all);
+        }
+
         graceful.Complete();
         var describe = schedule is null
-            ? string.Create(CultureInfo.InvariantCulture, $"closed, {model.VirtualUsers} virtual users")
+            ? string.Create(CultureInfo.InvariantCulture, $"closed, {model.VirtualUsers} virtual user{(model.VirtualUsers == 1 ? string.Empty : "s")}")
             : string.Create(CultureInfo.InvariantCulture, $"closed, ramping {Describe(model.StartUsers, model.Stages)} virtual users");
         return recorder.Result(name, describe, clock.Elapsed - measuredFrom, dropped: 0, invalidReason: null, closed: true);
     }

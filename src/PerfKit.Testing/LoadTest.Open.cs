@@ -1,8 +1,9 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 
 namespace PerfKit.Testing;
 
-/// <summary>The open model: arrivals at a rate, latency measured from each intended start.</summary>
+// The open model: arrivals at a rate, latency measured from each intended start.
 public static partial class LoadTest
 {
     private static async Task<LoadResult> RunOpenAsync(string name, Func<ScenarioContext, ValueTask> scenario, OpenModel model, LoadClock clock, int processorCount, CancellationToken cancellationToken)
@@ -17,17 +18,19 @@ public static partial class LoadTest
         long warmUpArrivals = 0;
         long index = 0;
         var spin = model.SpinWindow > TimeSpan.Zero && clock.MovesByItself;
-        using var graceful = new GracefulStop(clock, stop, model.GracefulStop);
+        var token = stop.Token; // read once: an iteration given up on may come back after the run has disposed the source
+        using var graceful = new GracefulStop(clock, stop, model.GracefulStop, cancellationToken);
+        var inFlight = new ConcurrentDictionary<InFlight, byte>(ReferenceEqualityComparer.Instance);
 
         // A virtual clock is moved by the scenarios themselves: they run inline, so the simulation stays deterministic
         // (a scenario that advances the clock by a second holds the generator for that second, as a stall would).
         var inline = clock is VirtualLoadClock;
-        Action<Arrival> startArrival = a => _ = RunArrivalAsync(a.Iteration, a.Intended, a.Measured);
+        Action<InFlight> startArrival = a => Observe(RunArrivalAsync(a));
 
         foreach (var offset in model.Schedule().Arrivals())
         {
             var intended = start + offset;
-            if (!await (spin ? SpinUntilAsync(clock, intended, model.SpinWindow, stop.Token) : TryWaitAsync(clock, intended, stop.Token)).ConfigureAwait(false))
+            if (!await (spin ? SpinUntilAsync(clock, intended, model.SpinWindow, token) : TryWaitAsync(clock, intended, token)).ConfigureAwait(false))
             {
                 break;
             }
@@ -46,7 +49,9 @@ public static partial class LoadTest
             }
 
             Interlocked.Increment(ref running);
-            var arrival = new Arrival(measured ? i - warmUpArrivals : -1, intended, measured);
+            var arrival = new InFlight { Iteration = measured ? i - warmUpArrivals : -1, Began = intended, Measured = measured };
+            arrival.TryBegin();
+            inFlight.TryAdd(arrival, 0);
             if (inline)
             {
                 startArrival(arrival);
@@ -65,7 +70,19 @@ public static partial class LoadTest
             drained.TrySetResult();
         }
 
-        await drained.Task.ConfigureAwait(false);
+        if (await Task.WhenAny(drained.Task, graceful.GiveUp).ConfigureAwait(false) != drained.Task)
+        {
+            // Iterations still running ignore their token: stop waiting for them (cut off at the graceful stop, they
+            // count as interrupted; cut off by the caller, as not measured, like iterations that honour the token).
+            foreach (var arrival in inFlight.Keys)
+            {
+                if (arrival.Abandon() && graceful.Fired)
+                {
+                    RecordAbandoned(recorder, Environment.CurrentManagedThreadId, arrival, clock, open: true);
+                }
+            }
+        }
+
         graceful.Complete();
         var lagP99 = recorder.SchedulerLagPercentile(99);
         var invalid = dropped > 0
@@ -78,15 +95,17 @@ public static partial class LoadTest
             : string.Create(CultureInfo.InvariantCulture, $"open, ramping {Describe(model.StartRate, model.Stages)}/s over {model.Duration.TotalSeconds:0.##} s");
         return recorder.Result(name, describe, clock.Elapsed - measuredFrom, dropped, invalid, closed: false);
 
-        async Task RunArrivalAsync(long iteration, TimeSpan intended, bool measured)
+        async Task RunArrivalAsync(InFlight arrival)
         {
             var actual = clock.Elapsed; // when the iteration really starts: scheduler lag includes any wait for a thread
+            var intended = arrival.Began;
+            arrival.Actual = actual;
             try
             {
-                var context = new ScenarioContext(clock, stop.Token);
-                context.Reset(iteration, -1);
+                var context = new ScenarioContext(clock, token);
+                context.Reset(arrival.Iteration, -1);
                 var outcome = await RunOnceAsync(scenario, context, graceful).ConfigureAwait(false);
-                if (measured && outcome.Reason is not Canceled)
+                if (arrival.TryEnd() && arrival.Measured && outcome.Reason is not Canceled)
                 {
                     var end = clock.Elapsed;
                     recorder.Record(Environment.CurrentManagedThreadId, intended, end - intended, end - actual, actual - intended, outcome);
@@ -94,6 +113,7 @@ public static partial class LoadTest
             }
             finally
             {
+                inFlight.TryRemove(arrival, out _);
                 if (Interlocked.Decrement(ref running) == 0)
                 {
                     drained.TrySetResult();

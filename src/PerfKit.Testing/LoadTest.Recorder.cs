@@ -10,6 +10,8 @@ public static partial class LoadTest
         private readonly Stripe[] _stripes;
         private readonly ConcurrentDictionary<string, long> _failures = new(StringComparer.Ordinal);
         private readonly ConcurrentDictionary<string, List<string>> _messages = new(StringComparer.Ordinal);
+        private readonly ConcurrentDictionary<string, long> _kinds = new(StringComparer.Ordinal);
+        private int _distinctReasons;
         private readonly IReadOnlyList<LoadThreshold> _abortWhen;
         private readonly CancellationTokenSource _stop;
         private readonly Lock _checkSync = new();
@@ -29,6 +31,9 @@ public static partial class LoadTest
                 _stripes[i] = new Stripe(withOpenModelHistograms);
             }
         }
+
+        /// <summary>The metric tag value of failures given by <see cref="ScenarioContext.Fail"/>: their reason is free text.</summary>
+        internal const string FailedKind = "failed";
 
         public TimeSpan MeasuredFrom { get; set; }
 
@@ -70,6 +75,10 @@ public static partial class LoadTest
 
             if (failure is not null)
             {
+                // The metric's kind: an exception type (named in code, so few) or the graceful stop's reason, else "failed".
+                var kind = outcome.Message is not null || failure is Interrupted ? failure : FailedKind;
+                failure = Bounded(failure);
+                _kinds.AddOrUpdate(kind, 1, static (_, n) => n + 1);
                 _failures.AddOrUpdate(failure, 1, static (_, n) => n + 1);
                 if (outcome.Message is { } message)
                 {
@@ -83,6 +92,29 @@ public static partial class LoadTest
             }
         }
 
+        // Free text (ScenarioContext.Fail) must not grow the result without bound: the first distinct reasons, each cut
+        // like a message, then one "other reasons" entry. Two workers racing on one new reason may use two of the slots.
+        private string Bounded(string reason)
+        {
+            if (reason is Interrupted || _failures.ContainsKey(reason))
+            {
+                return reason;
+            }
+
+            reason = Cut(reason);
+            if (_failures.ContainsKey(reason))
+            {
+                return reason;
+            }
+
+            return Volatile.Read(ref _distinctReasons) < LoadResult.MaxFailureReasons && Interlocked.Increment(ref _distinctReasons) <= LoadResult.MaxFailureReasons
+                ? reason
+                : LoadResult.OtherFailureReasons;
+        }
+
+        private static string Cut(string text) =>
+            text.Length <= LoadResult.MaxFailureMessageLength ? text : string.Concat(text.AsSpan(0, LoadResult.MaxFailureMessageLength - 1), "…");
+
         // The first distinct messages of each reason, bounded in number and length: a report says why, in constant memory.
         private void KeepMessage(string reason, string message)
         {
@@ -94,7 +126,7 @@ public static partial class LoadTest
                     return;
                 }
 
-                var text = message.Length <= LoadResult.MaxFailureMessageLength ? message : string.Concat(message.AsSpan(0, LoadResult.MaxFailureMessageLength - 1), "…");
+                var text = Cut(message);
                 if (!kept.Contains(text))
                 {
                     kept.Add(text);
@@ -154,6 +186,7 @@ public static partial class LoadTest
                 AbortedBecause = Volatile.Read(ref _abortedBecause),
                 FailureMessages = _messages.ToDictionary(m => m.Key, m => { lock (m.Value) { return (IReadOnlyList<string>)[.. m.Value]; } }, StringComparer.Ordinal),
                 IsClosedModel = closed,
+                FailuresByKind = new Dictionary<string, long>(_kinds, StringComparer.Ordinal),
             };
 
         private List<LoadSecond> Timeline()

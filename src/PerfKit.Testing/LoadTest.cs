@@ -11,7 +11,7 @@ public static partial class LoadTest
     /// <param name="scenario">One iteration. Throwing fails the iteration (counted by exception type, with its first few messages in <see cref="LoadResult.FailureMessages"/>), never the run; <see cref="ScenarioContext.Fail"/> fails it with a reason. In the open model each arrival starts on a thread-pool thread, so work before the first await does not hold up later arrivals (with a <see cref="VirtualLoadClock"/> arrivals run inline, deterministically).</param>
     /// <param name="model">A <see cref="ClosedModel"/> or an <see cref="OpenModel"/>; bad values throw naming the property.</param>
     /// <param name="clock">The clock; default the system clock (pass a <see cref="VirtualLoadClock"/> for deterministic generator tests).</param>
-    /// <param name="cancellationToken">Stops the run early; what ran is reported.</param>
+    /// <param name="cancellationToken">Stops the run at once, without waiting for iterations still running (they are not measured); what ran is reported.</param>
     /// <returns>The result.</returns>
     public static Task<LoadResult> RunAsync(string name, Func<ScenarioContext, ValueTask> scenario, LoadModel model, LoadClock? clock = null, CancellationToken cancellationToken = default) =>
         RunOnProcessorsAsync(name, scenario, model, clock, Environment.ProcessorCount, cancellationToken);
@@ -62,9 +62,6 @@ public static partial class LoadTest
             return new Outcome(ex.GetType().Name, ex.Message);
         }
     }
-
-    /// <summary>An arrival handed from the generator to a thread-pool thread.</summary>
-    private readonly record struct Arrival(long Iteration, TimeSpan Intended, bool Measured);
 
     /// <summary>How an iteration ended: null reason for a pass; the exception message when it threw.</summary>
     private readonly record struct Outcome(string? Reason, string? Message);

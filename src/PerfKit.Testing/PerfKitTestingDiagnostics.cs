@@ -15,7 +15,7 @@ public static class PerfKitTestingDiagnostics
     /// <summary>The instruments of the <c>PerfKit.Testing</c> meter (published by the DI runner, <c>ILoadTestRunner</c>).</summary>
     public static class Instruments
     {
-        /// <summary>Counter: load runs completed, by <see cref="Tags.Outcome"/> (completed, invalid, aborted).</summary>
+        /// <summary>Counter: load runs completed, by <see cref="Tags.Run"/> and <see cref="Tags.Outcome"/> (completed, invalid, aborted).</summary>
         public const string Runs = "perfkit.testing.runs";
 
         /// <summary>Counter: measured iterations of load runs, by <see cref="Tags.Run"/>.</summary>
@@ -44,7 +44,11 @@ public static class PerfKitTestingDiagnostics
         /// <summary>How a run ended: <c>completed</c>, <c>invalid</c> or <c>aborted</c>.</summary>
         public const string Outcome = "perfkit.testing.outcome";
 
-        /// <summary>Why iterations failed: the exception type or the reason given to <c>ScenarioContext.Fail</c>.</summary>
+        /// <summary>
+        /// Why iterations failed, as a bounded value: the exception type, <c>failed</c> for a reason given to
+        /// <c>ScenarioContext.Fail</c> (free text, so never a tag value; see <c>LoadResult.FailuresByReason</c>),
+        /// or <c>interrupted at graceful stop</c>.
+        /// </summary>
         public const string Reason = "reason";
 
         /// <summary>Activity tag: the iterations a run measured.</summary>

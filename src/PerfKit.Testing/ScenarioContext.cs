@@ -24,7 +24,7 @@ public sealed class ScenarioContext
     internal string? FailureReason { get; private set; }
 
     /// <summary>Marks this iteration failed (a check did not hold); the run goes on and counts it by reason.</summary>
-    /// <param name="reason">A short, low-cardinality reason, for example <c>status 503</c>.</param>
+    /// <param name="reason">A short, low-cardinality reason, for example <c>status 503</c>. The result keeps the first <see cref="LoadResult.MaxFailureReasons"/> distinct reasons (cut to <see cref="LoadResult.MaxFailureMessageLength"/> characters) and counts later new ones under <see cref="LoadResult.OtherFailureReasons"/>; metrics count these failures as <c>failed</c>, never by the text.</param>
     public void Fail(string reason)
     {
         ArgumentException.ThrowIfNullOrEmpty(reason);

@@ -79,6 +79,23 @@ public static partial class PackageConventions
         shadowing.Should().BeEmpty("a sub-namespace of {0} must not be named like a sibling package", package);
     }
 
+    /// <summary>
+    /// The XML docs shipped beside the assembly hold exactly one summary per type: a partial type documented on
+    /// several declarations gets all their summaries, and tools show the first, whichever file that is.
+    /// </summary>
+    public static void XmlDocsHaveOneSummaryPerType(Assembly assembly)
+    {
+        var docs = Path.ChangeExtension(assembly.Location, ".xml");
+        File.Exists(docs).Should().BeTrue("the XML docs of {0} are copied beside it", assembly.GetName().Name);
+        var types = System.Xml.Linq.XDocument.Load(docs).Descendants("member")
+            .Where(m => ((string?)m.Attribute("name"))?.StartsWith("T:", StringComparison.Ordinal) == true)
+            .ToList();
+        types.Should().NotBeEmpty();
+        types.Where(m => m.Elements("summary").Count() != 1)
+            .Select(m => $"{(string?)m.Attribute("name")}: {m.Elements("summary").Count()} summaries")
+            .Should().BeEmpty("a partial type keeps its one <summary> on its main declaration and plain // comments on the others");
+    }
+
     /// <summary>Each source file of the package declares at most one top-level public type (partial files of one type are fine).</summary>
     /// <param name="packageFolder">The package's folder relative to the repository root, such as <c>src/PerfKit.Memory</c>.</param>
     public static void OnePublicTypePerFile(string packageFolder)

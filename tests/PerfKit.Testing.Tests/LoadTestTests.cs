@@ -184,7 +184,9 @@ public sealed class LoadTestTests
             await Task.Yield();
         }, new ClosedModel(4) { Duration = TimeSpan.FromHours(1) }, cancellationToken: cancel.Token);
 
-        result.Iterations.Should().BeInRange(49, 1000, "the run of an hour stops soon after the token is cancelled");
+        // The caller's token ends the run at once: iterations still in flight then (at most the other 3 users' and the
+        // 50th) are not measured, as iterations that honour the token are not.
+        result.Iterations.Should().BeInRange(45, 1000, "the run of an hour stops soon after the token is cancelled");
         result.Duration.Should().BeLessThan(TimeSpan.FromMinutes(1));
     }
 

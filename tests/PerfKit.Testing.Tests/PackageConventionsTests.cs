@@ -29,4 +29,8 @@ public sealed class PackageConventionsTests
     [Fact]
     public void EachPublicType_HasItsOwnFile() =>
         PackageConventions.OnePublicTypePerFile("src/PerfKit.Testing");
+
+    [Fact]
+    public void XmlDocs_HaveOneSummaryPerType() =>
+        PackageConventions.XmlDocsHaveOneSummaryPerType(Package);
 }

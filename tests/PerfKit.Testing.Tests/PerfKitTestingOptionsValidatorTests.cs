@@ -16,12 +16,12 @@ public sealed class PerfKitTestingOptionsValidatorTests
     [Fact]
     public void Validator_RejectsFormatsOutsideTheFlags() =>
         new PerfKitTestingOptionsValidator().Validate(null, new PerfKitTestingOptions { Formats = (ReportFormats)64 })
-            .FailureMessage.Should().Contain("PerfKitTestingOptions.Formats");
+            .FailureMessage.Should().Be("Property PerfKitTestingOptions.Formats: must be one or more of Markdown, Json, JUnit and Html; it is 64.", "the format of OptionsGuard, as in every PerfKit package");
 
     [Fact]
     public void Validator_RejectsPathCharacters() =>
         new PerfKitTestingOptionsValidator().Validate(null, new PerfKitTestingOptions { ReportDirectory = "a\0b" })
-            .FailureMessage.Should().Contain("not allowed in a path");
+            .FailureMessage.Should().Be("Property PerfKitTestingOptions.ReportDirectory: must not contain characters that are not allowed in a path; it is 'a\0b'.", "the format of OptionsGuard, as in every PerfKit package");
 
     [Fact]
     public void ThrowIfInvalid_ReportsEveryFailure() =>

@@ -100,7 +100,7 @@ public sealed class PerfKitTestingServiceTests
         var failures = (await start.Should().ThrowAsync<OptionsValidationException>()).Which.Failures.ToList();
         failures.Should().HaveCount(2);
         failures[0].Should().Contain("PerfKitTestingOptions.ReportDirectory must name a folder.");
-        failures[1].Should().Be("PerfKitTestingOptions.Formats must be one or more of Markdown, Json, JUnit and Html (was None).");
+        failures[1].Should().Be("Property PerfKitTestingOptions.Formats: must be one or more of Markdown, Json, JUnit and Html; it is None.");
     }
 
     [Fact]

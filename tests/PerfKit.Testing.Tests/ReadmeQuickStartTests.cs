@@ -6,7 +6,8 @@ namespace PerfKit.Testing.Tests;
 /// <summary>The README's quick start, as real tests (a test below checks the README shows exactly this code).</summary>
 public sealed class ReadmeQuickStartTests
 {
-    private readonly StringBuilder _builder = new(64);
+    private readonly StringBuilder _builder = new(64); // the object under test of the allocation check
+    private sealed class Session; // stands for any object that must not outlive its use
 
     [Fact]
     public void FormattingAnOrderLine_DoesNotAllocate()
@@ -40,6 +41,4 @@ public sealed class ReadmeQuickStartTests
     [Fact]
     public void Readme_ShowsThisCode() =>
         DocumentationSnippets.AssertReadmeBlocksAreCompiled("src/PerfKit.Testing/README.md", "tests/PerfKit.Testing.Tests/ReadmeQuickStartTests.cs", "tests/PerfKit.Testing.Tests/HelloEndpointTests.cs", "tests/PerfKit.Testing.Tests/HttpLoadTests.cs", "tests/PerfKit.Testing.Tests/PeakMemoryAndSoakTests.cs");
-
-    private sealed class Session;
 }

@@ -81,9 +81,11 @@ internal sealed class LoadTestRunner : ILoadTestRunner
     private void Record(LoadResult result, string runTag, Activity? activity)
     {
         var outcome = result.WasAborted ? "aborted" : result.IsValid ? "completed" : "invalid";
-        _metrics.Runs.Add(1, new KeyValuePair<string, object?>(PerfKitTestingDiagnostics.Tags.Outcome, outcome));
+        _metrics.Runs.Add(1, new KeyValuePair<string, object?>(PerfKitTestingDiagnostics.Tags.Run, runTag), new KeyValuePair<string, object?>(PerfKitTestingDiagnostics.Tags.Outcome, outcome));
         _metrics.Iterations.Add(result.Iterations, new KeyValuePair<string, object?>(PerfKitTestingDiagnostics.Tags.Run, runTag));
-        foreach (var (reason, count) in result.FailuresByReason)
+        // By kind, never by reason: a reason given to ScenarioContext.Fail is free text, and a tag value per message
+        // would grow the metric without bound.
+        foreach (var (reason, count) in result.FailuresByKind)
         {
             _metrics.Failures.Add(count, new KeyValuePair<string, object?>(PerfKitTestingDiagnostics.Tags.Run, runTag), new KeyValuePair<string, object?>(PerfKitTestingDiagnostics.Tags.Reason, reason));
         }

@@ -10,24 +10,23 @@ internal sealed partial class PerfKitTestingOptionsDataValidator : IValidateOpti
 /// <summary>The rules DataAnnotations cannot state (path characters, flags); reports every failure.</summary>
 internal sealed class PerfKitTestingOptionsValidator : IValidateOptions<PerfKitTestingOptions>
 {
+    // Messages in OptionsGuard's format, as every PerfKit validator: "Property Options.Member: must be …; it is V."
     public ValidateOptionsResult Validate(string? name, PerfKitTestingOptions options)
     {
-        var failures = new List<string>();
-        if (string.IsNullOrWhiteSpace(options.ReportDirectory))
+        var builder = new ValidateOptionsResultBuilder();
+
+        // A missing folder is the DataAnnotations validator's to report.
+        if (!string.IsNullOrWhiteSpace(options.ReportDirectory) && options.ReportDirectory.IndexOfAny(Path.GetInvalidPathChars()) >= 0)
         {
-            // The DataAnnotations validator reports it.
-        }
-        else if (options.ReportDirectory.IndexOfAny(Path.GetInvalidPathChars()) >= 0)
-        {
-            failures.Add($"PerfKitTestingOptions.ReportDirectory '{options.ReportDirectory}' contains characters not allowed in a path.");
+            builder.AddError($"must not contain characters that are not allowed in a path; it is '{options.ReportDirectory}'.", $"{nameof(PerfKitTestingOptions)}.{nameof(PerfKitTestingOptions.ReportDirectory)}");
         }
 
         if ((options.Formats & ReportFormats.All) == 0 || (options.Formats & ~ReportFormats.All) != 0)
         {
-            failures.Add($"PerfKitTestingOptions.Formats must be one or more of Markdown, Json, JUnit and Html (was {options.Formats}).");
+            builder.AddError($"must be one or more of Markdown, Json, JUnit and Html; it is {options.Formats}.", $"{nameof(PerfKitTestingOptions)}.{nameof(PerfKitTestingOptions.Formats)}");
         }
 
-        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+        return builder.Build();
     }
 
     /// <summary>Runs both validators; used where there is no DI container to do it.</summary>

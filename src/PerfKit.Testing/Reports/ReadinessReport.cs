@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Xml;
 using PerfKit.Shared;
+using PerfKit.Testing.Internal;
 
 namespace PerfKit.Testing.Reports;
 
@@ -153,7 +154,7 @@ public sealed class ReadinessReport
             text.AppendLine().AppendLine(stress.ToString());
         }
 
-        return text.ToString();
+        return Clean(text.ToString());
     }
 
     /// <summary>The report as JSON: title, passed, score, checks; each run's counts, percentiles (ms) and per-second timeline; each stress search's knee and steps.</summary>
@@ -164,16 +165,16 @@ public sealed class ReadinessReport
         using (var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
         {
             json.WriteStartObject();
-            json.WriteString("title", Title);
+            json.WriteString("title", Clean(Title));
             json.WriteBoolean("passed", Passed);
             json.WriteNumber("score", Math.Round(Score, 1));
             json.WriteStartArray("checks");
             foreach (var check in _checks)
             {
                 json.WriteStartObject();
-                json.WriteString("name", check.Name);
+                json.WriteString("name", Clean(check.Name));
                 json.WriteBoolean("passed", check.Passed);
-                json.WriteString("detail", check.Detail);
+                json.WriteString("detail", Clean(check.Detail));
                 json.WriteEndObject();
             }
 
@@ -182,8 +183,8 @@ public sealed class ReadinessReport
             foreach (var run in _runs)
             {
                 json.WriteStartObject();
-                json.WriteString("name", run.Name);
-                json.WriteString("model", run.Model);
+                json.WriteString("name", Clean(run.Name));
+                json.WriteString("model", Clean(run.Model));
                 json.WriteNumber("iterations", run.Iterations);
                 json.WriteNumber("failures", run.Failures);
                 json.WriteNumber("dropped", run.Dropped);
@@ -191,23 +192,23 @@ public sealed class ReadinessReport
                 json.WriteBoolean("valid", run.IsValid);
                 if (run.InvalidReason is not null)
                 {
-                    json.WriteString("invalidReason", run.InvalidReason);
+                    json.WriteString("invalidReason", Clean(run.InvalidReason));
                 }
 
                 if (run.AbortedBecause is not null)
                 {
-                    json.WriteString("abortedBecause", run.AbortedBecause);
+                    json.WriteString("abortedBecause", Clean(run.AbortedBecause));
                 }
                 json.WriteStartArray("failuresByReason");
                 foreach (var (reason, count) in run.FailuresByReason.OrderByDescending(f => f.Value))
                 {
                     json.WriteStartObject();
-                    json.WriteString("reason", reason);
+                    json.WriteString("reason", Clean(reason));
                     json.WriteNumber("count", count);
                     json.WriteStartArray("messages");
                     foreach (var message in run.FailureMessages.GetValueOrDefault(reason) ?? [])
                     {
-                        json.WriteStringValue(message);
+                        json.WriteStringValue(Clean(message));
                     }
 
                     json.WriteEndArray();
@@ -244,17 +245,17 @@ public sealed class ReadinessReport
             foreach (var stress in _stress)
             {
                 json.WriteStartObject();
-                json.WriteString("name", stress.Name);
+                json.WriteString("name", Clean(stress.Name));
                 json.WriteNumber("kneePerSecond", stress.Knee);
                 json.WriteBoolean("limitedByGenerator", stress.LimitedByGenerator);
-                json.WriteString("stoppedBecause", stress.StoppedBecause);
+                json.WriteString("stoppedBecause", Clean(stress.StoppedBecause));
                 json.WriteStartArray("steps");
                 foreach (var step in stress.Steps)
                 {
                     json.WriteStartObject();
                     json.WriteNumber("ratePerSecond", step.Rate);
                     json.WriteBoolean("sustained", step.Sustained);
-                    json.WriteString("reason", step.Reason);
+                    json.WriteString("reason", Clean(step.Reason));
                     json.WriteNumber(Invariant($"p{stress.Options.SloPercentile}Ms"), step.Run.Latency.Percentile(stress.Options.SloPercentile).TotalMilliseconds);
                     json.WriteNumber("errorRate", step.Run.ErrorRate);
                     json.WriteEndObject();
@@ -282,24 +283,24 @@ public sealed class ReadinessReport
         {
             xml.WriteStartElement("testsuites");
             xml.WriteStartElement("testsuite");
-            xml.WriteAttributeString("name", Title);
+            xml.WriteAttributeString("name", Clean(Title));
             xml.WriteAttributeString("tests", _checks.Count.ToString(CultureInfo.InvariantCulture));
             xml.WriteAttributeString("failures", _checks.Count(c => !c.Passed).ToString(CultureInfo.InvariantCulture));
             foreach (var check in _checks)
             {
                 xml.WriteStartElement("testcase");
-                xml.WriteAttributeString("classname", Title);
-                xml.WriteAttributeString("name", check.Name);
+                xml.WriteAttributeString("classname", Clean(Title));
+                xml.WriteAttributeString("name", Clean(check.Name));
                 if (!check.Passed)
                 {
                     xml.WriteStartElement("failure");
-                    xml.WriteAttributeString("message", check.Detail);
-                    xml.WriteString(check.Detail);
+                    xml.WriteAttributeString("message", Clean(check.Detail));
+                    xml.WriteString(Clean(check.Detail));
                     xml.WriteEndElement();
                 }
                 else
                 {
-                    xml.WriteElementString("system-out", check.Detail);
+                    xml.WriteElementString("system-out", Clean(check.Detail));
                 }
 
                 xml.WriteEndElement();
@@ -308,7 +309,7 @@ public sealed class ReadinessReport
             if (_runs.Count > 0)
             {
                 // The runs' summaries (percentiles, failures with their first messages), as CI test tabs show a suite's output.
-                xml.WriteElementString("system-out", string.Join(Environment.NewLine, _runs.Select(r => r.ToString())));
+                xml.WriteElementString("system-out", Clean(string.Join(Environment.NewLine, _runs.Select(r => r.ToString()))));
             }
 
             xml.WriteEndElement();
@@ -325,21 +326,43 @@ public sealed class ReadinessReport
     /// opens offline and as a CI artifact.
     /// </summary>
     /// <returns>The HTML text.</returns>
-    public string ToHtml() => HtmlReport.Render(this);
+    public string ToHtml() => Clean(HtmlReport.Render(this));
 
     /// <summary>Writes <c>readiness.md</c>, <c>readiness.json</c>, <c>readiness.junit.xml</c> and <c>readiness.html</c> to a folder (created if missing).</summary>
     /// <param name="directory">The folder.</param>
     /// <param name="cancellationToken">Cancels the writes.</param>
     /// <returns>A task that completes when the files are written.</returns>
+    /// <remarks>
+    /// User text (titles, reasons, exception messages) cannot break a format: characters that XML forbids and lone
+    /// surrogates are written as text (<c>\u0001</c>). Each format is written even if another one fails; the failures
+    /// are then thrown together as an <see cref="AggregateException"/>.
+    /// </remarks>
     public async Task WriteAsync(string directory, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);
         Directory.CreateDirectory(directory);
-        await File.WriteAllTextAsync(Path.Combine(directory, "readiness.md"), ToMarkdown(), cancellationToken).ConfigureAwait(false);
-        await File.WriteAllTextAsync(Path.Combine(directory, "readiness.json"), ToJson(), cancellationToken).ConfigureAwait(false);
-        await File.WriteAllTextAsync(Path.Combine(directory, "readiness.junit.xml"), ToJUnitXml(), cancellationToken).ConfigureAwait(false);
-        await File.WriteAllTextAsync(Path.Combine(directory, "readiness.html"), ToHtml(), cancellationToken).ConfigureAwait(false);
+        List<Exception>? failures = null;
+        foreach (var (file, render) in new (string, Func<string>)[] { ("readiness.md", ToMarkdown), ("readiness.json", ToJson), ("readiness.junit.xml", ToJUnitXml), ("readiness.html", ToHtml) })
+        {
+            try
+            {
+                await File.WriteAllTextAsync(Path.Combine(directory, file), render(), cancellationToken).ConfigureAwait(false);
+            }
+#pragma warning disable CA1031 // Each format is written even if another fails; every failure is rethrown below.
+            catch (Exception ex) when (ex is not OperationCanceledException)
+#pragma warning restore CA1031
+            {
+                (failures ??= []).Add(new IOException(Invariant($"{file} was not written: {ex.Message}"), ex));
+            }
+        }
+
+        if (failures is not null)
+        {
+            throw new AggregateException(Invariant($"{failures.Count} of the 4 readiness report files were not written in {directory}."), failures);
+        }
     }
+
+    private static string Clean(string? text) => ReportText.Clean(text);
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 

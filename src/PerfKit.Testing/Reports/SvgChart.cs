@@ -1,3 +1,4 @@
+using PerfKit.Testing.Internal;
 using System.Globalization;
 using System.Net;
 using System.Text;
@@ -153,7 +154,7 @@ internal sealed class SvgChart
         return svg.Append("</svg>").ToString();
     }
 
-    internal static string Escape(string text) => WebUtility.HtmlEncode(text);
+    internal static string Escape(string text) => WebUtility.HtmlEncode(ReportText.Clean(text));
 
     /// <summary>The text cut to <paramref name="characters"/> (with an ellipsis); the full title stays in the SVG's tooltip.</summary>
     private static string Fit(string text, double characters) =>

@@ -7,19 +7,17 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using PerfKit.Testing;
-using PerfKit.Testing.Reports;
+// README: ramp-usings
 using Xunit;
-
-// The README: the heap is process-wide, so memory checks run with nothing beside them.
-[assembly: CollectionBehavior(DisableTestParallelization = true)]
 
 namespace ReadmeExamples;
 
+// README: heap
+
 // Scaffolding for the README's fragments: a Kestrel endpoint and its client, a report folder, a batch to measure.
+[Collection(typeof(HeapMeasurements))]
 public sealed class ReadmeFragments : IAsyncLifetime
 {
-    private readonly StringBuilder _builder = new(64);
-    private readonly DirectoryInfo reports = Directory.CreateTempSubdirectory("perfkit-readme-");
     private WebApplication? _app;
     private HttpClient client = null!;
 
@@ -40,6 +38,7 @@ public sealed class ReadmeFragments : IAsyncLifetime
         // README: ramp
         report.Passed.Should().BeTrue(report.ToMarkdown());
         reports.GetFiles().Should().HaveCount(4);
+        reports.Delete(recursive: true);
     }
 
     [Fact]
@@ -64,20 +63,7 @@ public sealed class ReadmeFragments : IAsyncLifetime
         {
             await _app.DisposeAsync();
         }
-
-        reports.Delete(recursive: true);
     }
 
-    private sealed class Session;
-
-    private static async Task ProcessBatchAsync(int records)
-    {
-        var buffer = new byte[1024];
-        using var sink = new MemoryStream(capacity: 1024);
-        for (var i = 0; i < records; i++)
-        {
-            sink.Position = 0;
-            await sink.WriteAsync(buffer);
-        }
-    }
+    // README: memory-workload
 }
