@@ -142,6 +142,20 @@ public sealed partial class PerfKitCache
         }
 
         var (outcome, markers) = await CallStoreAsync("get-tags", names, static (store, n, ct) => store.GetTagInvalidationsAsync(n, ct), cancellationToken).ConfigureAwait(false);
+        if (outcome == L2Outcome.KeyError)
+        {
+            // A marker the store cannot read (garbage, another type) would make every entry with the tag a miss on every
+            // node for good. Its time is unknown, so the safe repair is an invalidation now: entries of these tags made
+            // before it are misses once (as they are already), and the marker is readable again.
+            var now = _clock.UtcNowMs;
+            foreach (var name in names)
+            {
+                await ExecuteAsync(DistributedOperation.Tag(name, now)).ConfigureAwait(false);
+            }
+
+            return false;
+        }
+
         if (outcome != L2Outcome.Ok || markers is null || markers.Length != tags.Length)
         {
             // Markers that cannot be read leave the entry unproven: a miss, and the factory decides.
@@ -277,7 +291,22 @@ public sealed partial class PerfKitCache
         ArmReplay();
     }
 
-    /// <summary>Schedules a replay one break from now, unless one is already scheduled (new writes must not keep pushing it back).</summary>
+    /// <summary>
+    /// How long after a failed write, or a failed replay, the outbox is tried again: the L2 timeout (at least 100 ms),
+    /// never longer than the break. A replay runs in the background, so trying sooner than the readers' break costs no
+    /// caller anything, and after a blip the queued writes (and with them the other nodes) catch up within about a
+    /// timeout instead of a whole break.
+    /// </summary>
+    private TimeSpan ReplayDelay
+    {
+        get
+        {
+            var delay = _options.DistributedCacheTimeout < TimeSpan.FromMilliseconds(100) ? TimeSpan.FromMilliseconds(100) : _options.DistributedCacheTimeout;
+            return _options.DistributedCacheBreakDuration > TimeSpan.Zero && _options.DistributedCacheBreakDuration < delay ? _options.DistributedCacheBreakDuration : delay;
+        }
+    }
+
+    /// <summary>Schedules a replay <see cref="ReplayDelay"/> from now, unless one is already scheduled (new writes must not keep pushing it back).</summary>
     private void ArmReplay()
     {
         lock (_replaySync)
@@ -289,7 +318,7 @@ public sealed partial class PerfKitCache
 
             _replayArmed = true;
             _replayTimer ??= _clock.TimeProvider.CreateTimer(static state => ((PerfKitCache)state!).OnReplayTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-            _replayTimer.Change(_options.DistributedCacheBreakDuration > TimeSpan.Zero ? _options.DistributedCacheBreakDuration : _options.DistributedCacheTimeout, Timeout.InfiniteTimeSpan);
+            _replayTimer.Change(ReplayDelay, Timeout.InfiniteTimeSpan);
         }
     }
 

@@ -32,6 +32,6 @@ public sealed class PackageConventionsTests
         DocumentationSnippets.AssertReadmeBlocksAreCompiled("src/PerfKit.Caching.Redis/README.md", "samples/PerfKit.Showcase/RedisQuickStart.cs");
 
     [Fact]
-    public void EachType_HasOneSummaryInItsXmlDocs() =>
-        PackageConventions.EachTypeHasOneSummary(Package);
+    public void XmlDocs_HaveOneSummaryPerType() =>
+        PackageConventions.XmlDocsHaveOneSummaryPerType(Package);
 }

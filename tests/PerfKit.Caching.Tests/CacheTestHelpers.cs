@@ -110,6 +110,9 @@ internal sealed class TestStore(TimeProvider time) : IDistributedCacheStore
 
     public void ReleaseHeld() => Interlocked.Exchange(ref _held, NewSignal()).TrySetResult();
 
+    /// <summary>Tags whose markers cannot be read (garbage under the marker's key): reading them throws <see cref="DistributedCacheKeyException"/>.</summary>
+    public HashSet<string> BadMarkers { get; } = new(StringComparer.Ordinal);
+
     /// <summary>Keys whose reads throw <see cref="DistributedCacheKeyException"/> (a wrong type, a payload too large).</summary>
     public HashSet<string> BadKeys { get; } = new(StringComparer.Ordinal);
 
@@ -170,12 +173,18 @@ internal sealed class TestStore(TimeProvider time) : IDistributedCacheStore
     public async ValueTask<long[]> GetTagInvalidationsAsync(IReadOnlyList<string> tags, CancellationToken cancellationToken)
     {
         await EnterAsync("get-tags " + string.Join(',', tags), cancellationToken).ConfigureAwait(false);
+        if (tags.FirstOrDefault(BadMarkers.Contains) is { } bad)
+        {
+            throw new DistributedCacheKeyException($"the marker of tag {bad} is not a number");
+        }
+
         return tags.Select(t => Marker(t)?.At ?? 0).ToArray();
     }
 
     public async ValueTask SetTagInvalidationAsync(string tag, long invalidatedAtUtcMs, TimeSpan timeToLive, CancellationToken cancellationToken)
     {
         await EnterAsync("set-tag " + tag, cancellationToken).ConfigureAwait(false);
+        BadMarkers.Remove(tag);
         _markers.AddOrUpdate(tag, (invalidatedAtUtcMs, time.GetUtcNow() + timeToLive), (_, old) => (Math.Max(old.At, invalidatedAtUtcMs), time.GetUtcNow() + timeToLive));
         Interlocked.Exchange(ref _nextWrite, new(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult(tag);
     }

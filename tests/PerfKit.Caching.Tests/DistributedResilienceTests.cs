@@ -119,6 +119,43 @@ public sealed class DistributedResilienceTests
     }
 
     [Fact]
+    public async Task AfterABlip_QueuedWritesAreReplayedWithinATimeout_NotAWholeBreak()
+    {
+        var time = new FakeTimeProvider();
+        var store = new TestStore(time) { Down = true };
+        using var cache = NewCache(time, store, Configure);
+        await cache.SetAsync("k", "new", cancellationToken: Ct); // fails: queued, the breaker opens for 5 s
+        store.Down = false;
+
+        var replayed = WaitUntilAsync(() => cache.PendingDistributedOperations == 0);
+        time.Advance(Timeout);
+        await replayed.WaitAsync(TimeSpan.FromSeconds(30), Ct);
+
+        store.Peek("k").Should().NotBeNull("the replay tries again after one L2 timeout (1 s), not after the readers' 5 s break");
+    }
+
+    [Fact]
+    public async Task AGarbageTagMarker_IsRepaired_SoTheTagDoesNotStayAMissForGood()
+    {
+        var time = new FakeTimeProvider();
+        var store = new TestStore(time);
+        using var writer = NewCache(time, store, Configure);
+        var tagged = new CacheEntryOptions { Tags = ["t"] };
+        await writer.SetAsync("k", "before", tagged, Ct);
+        store.BadMarkers.Add("t");
+        using (var reader = NewCache(time, store, Configure))
+        {
+            (await reader.GetOrCreateAsync("k", (_, _) => ValueTask.FromResult("factory"), tagged, Ct)).Should().Be("factory");
+        }
+
+        store.BadMarkers.Should().NotContain("t", "the marker was rewritten (as an invalidation now: its real time is unknown)");
+        time.Advance(TimeSpan.FromMilliseconds(10));
+        await writer.SetAsync("k2", "after", tagged, Ct);
+        using var later = NewCache(time, store, Configure);
+        (await later.GetOrCreateAsync("k2", (_, _) => ValueTask.FromResult("factory"), tagged, Ct)).Should().Be("after", "entries of the tag written after the repair are L2 hits again");
+    }
+
+    [Fact]
     public async Task Outbox_IsBounded_DropsTheOldest_MetersEveryDrop_AndLogsOncePerOutage()
     {
         var time = new FakeTimeProvider();

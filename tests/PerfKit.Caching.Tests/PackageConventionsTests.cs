@@ -31,6 +31,6 @@ public sealed class PackageConventionsTests
         PackageConventions.OnePublicTypePerFile("src/PerfKit.Caching");
 
     [Fact]
-    public void EachType_HasOneSummaryInItsXmlDocs() =>
-        PackageConventions.EachTypeHasOneSummary(Package);
+    public void XmlDocs_HaveOneSummaryPerType() =>
+        PackageConventions.XmlDocsHaveOneSummaryPerType(Package);
 }

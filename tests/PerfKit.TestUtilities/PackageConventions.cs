@@ -114,26 +114,6 @@ public static partial class PackageConventions
         crowded.Should().BeEmpty("each public type of {0} lives in its own file", packageFolder);
     }
 
-    /// <summary>
-    /// The XML documentation packed beside the assembly gives every public type exactly one summary: the summary of a
-    /// partial declaration in another file would be shown first in IntelliSense, or several would be.
-    /// </summary>
-    /// <param name="assembly">The package's assembly; its .xml file sits beside it.</param>
-    public static void EachTypeHasOneSummary(Assembly assembly)
-    {
-        var path = Path.ChangeExtension(assembly.Location, ".xml");
-        File.Exists(path).Should().BeTrue("the package's XML documentation is built beside {0}", assembly.Location);
-        var members = System.Xml.Linq.XDocument.Load(path).Descendants("member")
-            .Where(m => ((string?)m.Attribute("name"))?.StartsWith("T:", StringComparison.Ordinal) == true)
-            .ToList();
-        members.Should().NotBeEmpty("a check over no types proves nothing");
-        var wrong = members
-            .Where(m => m.Elements("summary").Count() != 1)
-            .Select(m => $"{(string?)m.Attribute("name")}: {m.Elements("summary").Count()} summaries")
-            .ToList();
-        wrong.Should().BeEmpty("each type of {0} has one summary (partial declarations in other files use // comments)", assembly.GetName().Name);
-    }
-
     [GeneratedRegex(@"^public (?:(?:sealed|static|abstract|readonly|partial|ref)\s+)*(?:record\s+struct|record\s+class|record|class|struct|interface|enum)\s+(\w+)", RegexOptions.Multiline)]
     private static partial Regex TopLevelPublicType();
 }
