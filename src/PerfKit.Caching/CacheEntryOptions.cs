@@ -70,55 +70,56 @@ public sealed class CacheEntryOptions
 
     internal void Validate(string paramName)
     {
-        var errors = new List<string>();
-        CollectErrors(errors);
-        if (errors.Count > 0)
+        // The common case allocates nothing: the list exists only once a rule is broken (this runs on every miss).
+        List<string>? errors = null;
+        CollectErrors(ref errors);
+        if (errors is not null)
         {
             throw new ArgumentOutOfRangeException(paramName, string.Join(" ", errors));
         }
     }
 
     /// <summary>Adds a message for every rule this instance breaks (all of them, not only the first).</summary>
-    internal void CollectErrors(List<string> errors)
+    internal void CollectErrors(ref List<string>? errors)
     {
         if (Duration <= TimeSpan.Zero)
         {
-            errors.Add($"CacheEntryOptions.Duration must be positive; it is {Duration}.");
+            (errors ??= []).Add($"CacheEntryOptions.Duration must be positive; it is {Duration}.");
         }
 
         if (Jitter < TimeSpan.Zero)
         {
-            errors.Add($"CacheEntryOptions.Jitter must not be negative; it is {Jitter}.");
+            (errors ??= []).Add($"CacheEntryOptions.Jitter must not be negative; it is {Jitter}.");
         }
 
         if (FailSafeMaxStaleness is { } staleness && staleness < TimeSpan.Zero)
         {
-            errors.Add($"CacheEntryOptions.FailSafeMaxStaleness must not be negative; it is {staleness}.");
+            (errors ??= []).Add($"CacheEntryOptions.FailSafeMaxStaleness must not be negative; it is {staleness}.");
         }
 
         if (FailSafeThrottle < TimeSpan.Zero)
         {
-            errors.Add($"CacheEntryOptions.FailSafeThrottle must not be negative; it is {FailSafeThrottle}.");
+            (errors ??= []).Add($"CacheEntryOptions.FailSafeThrottle must not be negative; it is {FailSafeThrottle}.");
         }
 
         if (FactorySoftTimeout is { } soft && soft <= TimeSpan.Zero)
         {
-            errors.Add($"CacheEntryOptions.FactorySoftTimeout must be positive; it is {soft}.");
+            (errors ??= []).Add($"CacheEntryOptions.FactorySoftTimeout must be positive; it is {soft}.");
         }
 
         if (FactoryHardTimeout is { } hard && hard <= TimeSpan.Zero)
         {
-            errors.Add($"CacheEntryOptions.FactoryHardTimeout must be positive; it is {hard}.");
+            (errors ??= []).Add($"CacheEntryOptions.FactoryHardTimeout must be positive; it is {hard}.");
         }
 
         if (EagerRefreshThreshold is { } eager && !(eager > 0 && eager < 1))
         {
-            errors.Add($"CacheEntryOptions.EagerRefreshThreshold must be greater than 0 and less than 1; it is {eager}.");
+            (errors ??= []).Add($"CacheEntryOptions.EagerRefreshThreshold must be greater than 0 and less than 1; it is {eager}.");
         }
 
         if (Size < 0)
         {
-            errors.Add($"CacheEntryOptions.Size must not be negative; it is {Size}.");
+            (errors ??= []).Add($"CacheEntryOptions.Size must not be negative; it is {Size}.");
         }
     }
 }

@@ -67,14 +67,14 @@ internal sealed class PerfKitCacheOptionsValidator : IValidateOptions<PerfKitCac
 
         if (options.DefaultEntryOptions is { } entry)
         {
-            var errors = new List<string>();
-            entry.CollectErrors(errors);
+            List<string>? errors = null;
+            entry.CollectErrors(ref errors);
             if (options.MaximumEntryLifetime > TimeSpan.Zero && entry.Lifetime > options.MaximumEntryLifetime)
             {
-                errors.Add($"Duration plus Jitter and FailSafeMaxStaleness ({entry.Lifetime}) exceeds PerfKitCacheOptions.MaximumEntryLifetime ({options.MaximumEntryLifetime}).");
+                (errors ??= []).Add($"Duration plus Jitter and FailSafeMaxStaleness ({entry.Lifetime}) exceeds PerfKitCacheOptions.MaximumEntryLifetime ({options.MaximumEntryLifetime}).");
             }
 
-            foreach (var error in errors)
+            foreach (var error in errors ?? [])
             {
                 builder.AddError(error, "PerfKitCacheOptions.DefaultEntryOptions");
             }
