@@ -145,9 +145,7 @@ internal static class InterleavedRunner
     {
         var n = Expression.Parameter(typeof(int), "n");
         var i = Expression.Variable(typeof(int), "i");
-        Expression call = Environment.GetEnvironmentVariable("PERFKIT_GUARD_CALL") == "delegate"
-            ? Expression.Invoke(Expression.Constant(method.CreateDelegate(Expression.GetFuncType(method.ReturnType), instance)))
-            : Expression.Call(Expression.Constant(instance), method);
+        Expression call = Expression.Call(Expression.Constant(instance), method);
         if (typeof(Task).IsAssignableFrom(method.ReturnType) || method.ReturnType.Name.StartsWith("ValueTask", StringComparison.Ordinal))
         {
             var awaiter = Expression.Call(call, method.ReturnType.GetMethod("GetAwaiter")!);
