@@ -73,7 +73,7 @@ internal static class InterleavedRunner
     private static ChildResult Measure(MemberLoop[] loops, double batchMs, double warmupMs, double measureMs)
     {
         // Warm-up: alternate batches, growing to the batch time, for at least the warm-up time and until every member's
-        // time per operation has settled (the last three passes within 10%; at most 4 warm-up times). Tiered
+        // time per operation has settled (the last three passes within 10%) and the JIT has been quiet. Tiered
         // compilation promotes a method after 30 calls and a quiet period (twice with PGO: instrumented, then
         // optimized) on a background thread that a loaded machine delays, so a fixed warm-up can end with one side
         // still in tier-0 code (seen: a cache hit at 83 ns instead of 12 ns). The parent sets the call-counting
@@ -82,7 +82,24 @@ internal static class InterleavedRunner
         var sizes = loops.Select(_ => 1).ToArray();
         var history = loops.Select(_ => new List<double>()).ToArray();
         bool Settled() => history.All(h => h.Count >= 3 && h[^3..].Max() <= 1.1 * h[^3..].Min());
-        while (warmup.Elapsed.TotalMilliseconds < warmupMs || (!Settled() && warmup.Elapsed.TotalMilliseconds < 4 * warmupMs))
+
+        // The JIT's own count of compiled methods (tier-1 rejits included) says when tiering has finished: the warm-up
+        // ends only after 300 ms without a new compilation (at most 10 warm-up times).
+        var jitted = System.Runtime.JitInfo.GetCompiledMethodCount();
+        var quietSince = warmup.Elapsed;
+        bool JitQuiet()
+        {
+            var now = System.Runtime.JitInfo.GetCompiledMethodCount();
+            if (now != jitted)
+            {
+                jitted = now;
+                quietSince = warmup.Elapsed;
+            }
+
+            return (warmup.Elapsed - quietSince).TotalMilliseconds >= 300;
+        }
+
+        while (warmup.Elapsed.TotalMilliseconds < 10 * warmupMs && (warmup.Elapsed.TotalMilliseconds < warmupMs | !JitQuiet() | !Settled()))
         {
             for (var i = 0; i < loops.Length; i++)
             {
@@ -90,6 +107,27 @@ internal static class InterleavedRunner
                 history[i].Add(ns / sizes[i]);
                 sizes[i] = Math.Max(1, (int)Math.Min(10_000_000, sizes[i] * Math.Clamp(batchMs * 1e6 / Math.Max(ns, 1), 0.5, 4)));
             }
+        }
+
+        // Every member's batch is the same length of its own work: sized from its fastest time per call (final
+        // code, not preempted). A preemption then costs both sides of a ratio the same per batch, so
+        // the per-round ratio keeps the work's ratio even when most batches are preempted; batches sized from their
+        // last (noisy) wall time had unequal lengths, and a loaded machine biased the ratio (a miss ratio of 2.3
+        // read 3.7-4.4 at a load average of 18 on 2 cores).
+        // The fastest of 15 calibration rounds run after the warm-up (the warm-up's own figures can predate the final
+        // tier) sets the size; these rounds are not recorded.
+        var fastest = loops.Select(_ => double.MaxValue).ToArray();
+        for (var r = 0; r < 15; r++)
+        {
+            for (var i = 0; i < loops.Length; i++)
+            {
+                fastest[i] = Math.Min(fastest[i], Time(loops[i], sizes[i]) / sizes[i]);
+            }
+        }
+
+        for (var i = 0; i < loops.Length; i++)
+        {
+            sizes[i] = (int)Math.Clamp(Math.Round(batchMs * 1e6 / Math.Max(fastest[i], 1)), 1, 10_000_000);
         }
 
         // Rounds until the measuring time has passed (at least 9, at most 1,001), every member once per round, the
