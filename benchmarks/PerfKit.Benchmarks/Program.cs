@@ -9,6 +9,11 @@ if (args.Length > 0 && args[0] == "--guard")
     return RegressionGuard.Run(args[1..]);
 }
 
+if (args.Length > 0 && args[0] == "--guard-child")
+{
+    return InterleavedRunner.Run(args[1..]);
+}
+
 if (args.Length > 0 && args[0] == "--http")
 {
     return await PerfKit.Benchmarks.Testing.HttpLoadComparison.RunAsync(args[1..]);

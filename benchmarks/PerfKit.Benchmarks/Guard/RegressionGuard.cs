@@ -1,22 +1,19 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using BenchmarkDotNet.Configs;
-using BenchmarkDotNet.Diagnosers;
-using Perfolizer.Horology;
-using BenchmarkDotNet.Jobs;
-using BenchmarkDotNet.Running;
-using BenchmarkDotNet.Toolchains.InProcess.Emit;
 
 namespace PerfKit.Benchmarks.Guard;
 
 /// <summary>
-/// The benchmark regression guard. It runs every benchmark class named in the baseline file with a short in-process
-/// job, computes each PerfKit/peer ratio from the same run, and fails when a ratio is worse than its committed
-/// baseline by more than the tolerance, when a benchmark allocates more than allowed, or when an absolute ceiling
-/// (for figures that have no peer) is passed. Ratios, not times: shared machines are noisy, but both sides of a
-/// ratio suffer the same noise.
+/// The benchmark regression guard. Each benchmark class named in the baseline file is measured in a child process of
+/// its own (<see cref="InterleavedRunner"/>: warm-up, then many short rounds in which every member runs one batch, in
+/// rotating order), several times (<c>--runs</c>, default 3), the classes' order rotating between runs. A check's
+/// ratio is the median over rounds of the per-round ratio PerfKit/peer; its verdict is on the median of the runs.
+/// It fails when that ratio is above <c>baselineRatio</c> × (1 + tolerance), when a benchmark allocates more than
+/// <c>maxAllocatedBytes</c> (exact), when a time passes its <c>maxMeanNanoseconds</c>, and at once when a benchmark
+/// throws (the stampede check throws if the factory ran more than once): no run is retried.
 /// </summary>
 internal static class RegressionGuard
 {
@@ -26,6 +23,7 @@ internal static class RegressionGuard
         WriteIndented = true,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
         ReadCommentHandling = JsonCommentHandling.Skip,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
     public static int Run(string[] args)
@@ -37,64 +35,67 @@ internal static class RegressionGuard
         var filter = CommandLine.Option(args, "--only");
         var update = args.Contains("--update");
         var output = CommandLine.Option(args, "--output");
+        var runCount = CommandLine.Option(args, "--runs") is { } r ? int.Parse(r, CultureInfo.InvariantCulture) : update ? 5 : 3;
+        var childOptions = new[] { "--batch-ms", "--measure-ms", "--warmup-ms" }
+            .Where(o => CommandLine.Option(args, o) is not null)
+            .SelectMany(o => new[] { o, CommandLine.Option(args, o)! }).ToArray();
 
         var checks = baseline.Checks.Where(c => filter is null || c.Benchmark.Contains(filter, StringComparison.OrdinalIgnoreCase)).ToList();
-        var types = checks.SelectMany(c => new[] { c.Benchmark, c.Peer }).OfType<string>()
-            .Select(name => name.Split('.')[0]).Distinct()
-            .Select(name => typeof(RegressionGuard).Assembly.GetTypes().Single(type => type.Name == name))
-            .ToArray();
+        var groups = checks.SelectMany(c => new[] { c.Benchmark, c.Peer }).OfType<string>().Distinct()
+            .GroupBy(name => name.Split('.')[0])
+            .Select(g => (Class: g.Key, Members: g.Select(n => n.Split('.')[1]).ToArray()))
+            .ToList();
 
-        var job = Job.Default
-            .WithToolchain(InProcessEmitToolchain.Instance)
-            .WithLaunchCount(1)
-            .WithWarmupCount(4)
-            .WithIterationCount(12)
-            .WithIterationTime(TimeInterval.FromMilliseconds(150))
-            .WithId("guard");
-        var config = DefaultConfig.Instance
-            .AddJob(job.AsDefault())
-            .AddDiagnoser(MemoryDiagnoser.Default)
-            .WithArtifactsPath(Path.Combine(Path.GetDirectoryName(baselinePath)!, "..", "artifacts", "benchmarks"))
-            .WithOptions(ConfigOptions.DisableLogFile);
-
-        // One measurement of every class; --update takes the median of three; a failing ratio is measured again
-        // (up to twice) and passes if any run is within the limit: noise does not repeat, a regression does.
-        var runs = new List<Dictionary<string, Measured>> { Measure(types, config) };
-        if (update)
+        var slowdown = Environment.GetEnvironmentVariable(InterleavedRunner.SlowdownVariable);
+        Console.WriteLine($"Benchmark regression guard: {groups.Count} classes, {runCount} runs, each class in its own process, members interleaved" +
+            (string.IsNullOrEmpty(slowdown) ? "" : $"; SELF-TEST: {slowdown} does 1.5x its work"));
+        var clock = Stopwatch.StartNew();
+        var runs = new List<Dictionary<string, ChildResult>>();
+        for (var run = 0; run < runCount; run++)
         {
-            runs.Add(Measure(types, config));
-            runs.Add(Measure(types, config));
-        }
-        else
-        {
-            for (var retry = 0; retry < 2; retry++)
+            var results = new Dictionary<string, ChildResult>();
+            for (var k = 0; k < groups.Count; k++)
             {
-                var failing = checks.Where(c => !Evaluate(c, runs, tolerance, update: false).Pass && IsRetryable(c, runs)).ToList();
-                if (failing.Count == 0)
+                var (className, members) = groups[(run + k) % groups.Count];
+                var child = RunChild(className, members, childOptions);
+                if (child.Error is not null)
                 {
-                    break;
+                    // A benchmark that throws fails the guard at once: no later run can forgive it.
+                    Console.WriteLine($"Guard: FAILED in run {run + 1}: {child.Error}");
+                    return 1;
                 }
 
-                Console.WriteLine($"Guard: measuring again ({retry + 1}/2): {string.Join(", ", failing.Select(c => c.Benchmark))}");
-                runs.Add(Measure([.. types.Where(t => failing.Any(c => c.Benchmark.StartsWith(t.Name + ".", StringComparison.Ordinal)))], config));
+                foreach (var (member, figures) in child.Members)
+                {
+                    results[$"{className}.{member}"] = new ChildResult { Rounds = child.Rounds, Members = { [member] = figures } };
+                }
+
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  run {run + 1}: {className}: {child.Rounds} rounds ({clock.Elapsed.TotalSeconds:0} s)"));
             }
+
+            runs.Add(results);
         }
 
         var table = new StringBuilder()
-            .AppendLine(CultureInfo.InvariantCulture, $"Benchmark regression guard: tolerance {tolerance:P0} over each baseline ratio")
+            .AppendLine(CultureInfo.InvariantCulture, $"Benchmark regression guard: {runCount} runs; ratio = median over runs of the median per-round ratio; default tolerance {tolerance:P0} over each baseline ratio")
             .AppendLine()
-            .AppendLine("| benchmark | peer | mean | peer mean | ratio | baseline | limit | design target | allocated | verdict |")
-            .AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---|");
+            .AppendLine("| benchmark | peer | time (median) | peer time | ratio | runs' ratios | baseline | limit | design target | allocated | verdict |")
+            .AppendLine("|---|---|---:|---:|---:|---|---:|---:|---|---:|---|");
         var failures = 0;
+        var spread = new StringBuilder().AppendLine().AppendLine("Spread (each run's median time of the PerfKit side; per-round ratios of all runs: 10th-90th percentile):");
         foreach (var check in checks)
         {
-            var (verdict, row) = Evaluate(check, runs, tolerance, update);
-            failures += verdict ? 0 : 1;
+            var (pass, row) = Evaluate(check, runs, tolerance, update);
+            failures += pass ? 0 : 1;
             table.AppendLine(row);
+            spread.AppendLine(Spread(check, runs));
         }
+
+        table.Append(spread);
 
         Console.WriteLine();
         Console.WriteLine(table.ToString());
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Guard took {clock.Elapsed.TotalSeconds:0} s."));
         if (output is not null)
         {
             File.WriteAllText(output, table.ToString());
@@ -111,84 +112,137 @@ internal static class RegressionGuard
         return failures == 0 ? 0 : 1;
     }
 
-    private static Dictionary<string, Measured> Measure(Type[] types, IConfig config)
+    /// <summary>One class measured in a fresh process: its state (pools, JIT, GC) is not what other classes left.</summary>
+    private static ChildResult RunChild(string className, string[] members, string[] childOptions)
     {
-        var results = new Dictionary<string, Measured>();
-        foreach (var summary in BenchmarkRunner.Run(types, config))
+        var host = Environment.ProcessPath!;
+        var start = new ProcessStartInfo(host) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        if (Path.GetFileNameWithoutExtension(host).Equals("dotnet", StringComparison.OrdinalIgnoreCase))
         {
-            foreach (var report in summary.Reports.Where(r => r.ResultStatistics is not null))
-            {
-                var name = $"{report.BenchmarkCase.Descriptor.Type.Name}.{report.BenchmarkCase.Descriptor.WorkloadMethod.Name}";
-                results[name] = new Measured(report.ResultStatistics!.Mean, report.GcStats.GetBytesAllocatedPerOperation(report.BenchmarkCase));
-            }
+            start.ArgumentList.Add(typeof(RegressionGuard).Assembly.Location);
         }
 
-        return results;
+        // Tier-up without the 100 ms call-counting delay: the warm-up reaches final (tier-1, PGO) code sooner.
+        start.Environment["DOTNET_TC_CallCountingDelayMs"] = "0";
+        foreach (var arg in new[] { "--guard-child", className, "--members", string.Join(',', members) }.Concat(childOptions))
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(start)!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        if (!process.WaitForExit(TimeSpan.FromMinutes(3)))
+        {
+            process.Kill(entireProcessTree: true);
+            return new ChildResult { Error = $"{className}: the measuring process did not finish within 3 minutes." };
+        }
+
+        var line = stdout.Result.Split('\n').LastOrDefault(l => l.StartsWith(InterleavedRunner.ResultPrefix, StringComparison.Ordinal));
+        var result = line is null ? null : JsonSerializer.Deserialize<ChildResult>(line[InterleavedRunner.ResultPrefix.Length..]);
+        return result is null
+            ? new ChildResult { Error = $"{className}: the measuring process exited with {process.ExitCode} and no result: {stdout.Result} {stderr.Result}" }
+            : process.ExitCode != 0 && result.Error is null ? new ChildResult { Error = $"{className}: exit code {process.ExitCode}" } : result;
     }
 
-    private static bool IsRetryable(GuardCheck check, List<Dictionary<string, Measured>> runs) =>
-        check.MaxAllocatedBytes is null || runs[0].TryGetValue(check.Benchmark, out var m) && (m.Allocated ?? 0) <= check.MaxAllocatedBytes;
-
-    private static (bool Pass, string Row) Evaluate(GuardCheck check, List<Dictionary<string, Measured>> runs, double tolerance, bool update)
+    private static double Median(IEnumerable<double> values)
     {
-        // Pairs of (mine, peer) from runs that measured both; the allocation figure comes from the first run (exact).
-        var pairs = runs.Where(r => r.ContainsKey(check.Benchmark) && (check.Peer is null || r.ContainsKey(check.Peer)))
-            .Select(r => (Mine: r[check.Benchmark], Peer: check.Peer is null ? (Measured?)null : r[check.Peer]))
-            .ToList();
-        if (pairs.Count == 0)
+        var sorted = values.Order().ToArray();
+        return sorted.Length == 0 ? double.NaN : sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
+    }
+
+    private static (bool Pass, string Row) Evaluate(GuardCheck check, List<Dictionary<string, ChildResult>> runs, double tolerance, bool update)
+    {
+        MemberResult? Figures(Dictionary<string, ChildResult> run, string name) =>
+            run.TryGetValue(name, out var c) ? c.Members[name.Split('.')[1]] : null;
+
+        var mine = runs.Select(r => Figures(r, check.Benchmark)).OfType<MemberResult>().ToList();
+        if (mine.Count == 0)
         {
-            return (false, $"| {check.Benchmark} | {check.Peer ?? "—"} | — | — | — | — | — | — | — | FAIL: not measured |");
+            return (false, $"| {check.Benchmark} | {check.Peer ?? "—"} | — | — | — | — | — | — | — | — | FAIL: not measured |");
         }
 
-        var ordered = pairs.OrderBy(p => p.Peer is { } peer ? p.Mine.MeanNs / peer.MeanNs : p.Mine.MeanNs).ToList();
-        var (mine, chosenPeer) = update ? ordered[ordered.Count / 2] : ordered[0];
         var problems = new List<string>();
-        string ratioText = "—", peerText = "—", limitText = "—", baselineText = "—", targetText = "—";
-        if (chosenPeer is { } peer)
+        var targets = new List<string>();
+        var time = Median(mine.Select(m => Median(m.Nanoseconds)));
+        string ratioText = "—", runsText = "—", peerText = "—", limitText = "—", baselineText = "—";
+        if (check.Peer is { } peerName)
         {
-            var ratio = mine.MeanNs / peer.MeanNs;
-            peerText = Ns(peer.MeanNs);
-            ratioText = ratio.ToString("0.00", CultureInfo.InvariantCulture) + (pairs.Count > 1 ? $" (best of {pairs.Count})" : "");
+            var peers = runs.Select(r => Figures(r, peerName)).ToList();
+            var runRatios = mine.Zip(peers, (m, p) => Median(m.Nanoseconds.Zip(p!.Nanoseconds, (a, b) => a / b))).ToList();
+            var ratio = Median(runRatios);
+            peerText = Ns(Median(peers.Select(p => Median(p!.Nanoseconds))));
+            ratioText = ratio.ToString("0.000", CultureInfo.InvariantCulture);
+            runsText = string.Join(", ", runRatios.Select(x => x.ToString("0.000", CultureInfo.InvariantCulture)));
             if (update)
             {
                 check.BaselineRatio = Math.Round(ratio, 3);
-                ratioText = ratio.ToString("0.00", CultureInfo.InvariantCulture) + $" (median of {pairs.Count})";
             }
 
             if (check.BaselineRatio is { } b)
             {
                 var limit = b * (1 + (check.Tolerance ?? tolerance));
-                baselineText = b.ToString("0.00", CultureInfo.InvariantCulture);
-                limitText = limit.ToString("0.00", CultureInfo.InvariantCulture);
+                baselineText = b.ToString("0.000", CultureInfo.InvariantCulture);
+                limitText = "≤ " + limit.ToString("0.000", CultureInfo.InvariantCulture);
                 if (ratio > limit)
                 {
-                    problems.Add($"ratio {ratio:0.00} > limit {limitText}");
+                    problems.Add($"ratio {ratioText} > limit {limit:0.000}");
                 }
             }
 
             if (check.TargetRatio is { } target)
             {
-                targetText = $"≤ {target.ToString("0.00", CultureInfo.InvariantCulture)} ({(ratio <= target ? "met" : "missed")})";
+                targets.Add($"ratio ≤ {target.ToString("0.00", CultureInfo.InvariantCulture)} ({(ratio <= target ? "met" : "MISSED")})");
             }
         }
 
         if (check.MaxMeanNanoseconds is { } ceiling)
         {
-            limitText = limitText == "—" ? $"≤ {Ns(ceiling)}" : $"{limitText}; ≤ {Ns(ceiling)}";
-            if (mine.MeanNs > ceiling)
+            limitText = (limitText == "—" ? "" : limitText + "; ") + $"time ≤ {Ns(ceiling)}";
+            if (time > ceiling)
             {
-                problems.Add($"mean {Ns(mine.MeanNs)} > {Ns(ceiling)}");
+                problems.Add($"time {Ns(time)} > {Ns(ceiling)}");
             }
         }
 
-        var allocated = pairs[0].Mine.Allocated;
-        if (check.MaxAllocatedBytes is { } maxBytes && (allocated ?? 0) > maxBytes)
+        if (check.TargetMeanNanoseconds is { } targetNs)
         {
-            problems.Add($"allocates {allocated} B > {maxBytes} B");
+            targets.Add($"time ≤ {Ns(targetNs)} ({(time <= targetNs ? "met" : "MISSED")})");
+        }
+
+        // Allocation is exact: the largest figure of any run counts.
+        var allocated = mine.Max(m => m.Allocated);
+        if (check.MaxAllocatedBytes is { } maxBytes)
+        {
+            limitText = (limitText == "—" ? "" : limitText + "; ") + $"≤ {maxBytes} B";
+            if (allocated > maxBytes)
+            {
+                problems.Add($"allocates {allocated} B > {maxBytes} B");
+            }
+        }
+
+        if (check.TargetAllocatedBytes is { } targetBytes)
+        {
+            targets.Add($"≤ {targetBytes} B ({(allocated <= targetBytes ? "met" : "MISSED")})");
         }
 
         var verdict = problems.Count == 0 ? "pass" : "FAIL: " + string.Join("; ", problems);
-        return (problems.Count == 0, $"| {check.Benchmark} | {check.Peer ?? "—"} | {Ns(mine.MeanNs)} | {peerText} | {ratioText} | {baselineText} | {limitText} | {targetText} | {allocated?.ToString(CultureInfo.InvariantCulture) ?? "?"} B | {verdict} |");
+        return (problems.Count == 0, $"| {check.Benchmark} | {check.Peer ?? "—"} | {Ns(time)} | {peerText} | {ratioText} | {runsText} | {baselineText} | {limitText} | {(targets.Count == 0 ? "—" : string.Join("; ", targets))} | {allocated.ToString(CultureInfo.InvariantCulture)} B | {verdict} |");
+    }
+
+    private static string Spread(GuardCheck check, List<Dictionary<string, ChildResult>> runs)
+    {
+        var mine = runs.Where(r => r.ContainsKey(check.Benchmark)).Select(r => r[check.Benchmark].Members[check.Benchmark.Split('.')[1]]).ToList();
+        var text = $"- {check.Benchmark}{(check.Peer is null ? "" : " / " + check.Peer.Split('.')[1])}: times {string.Join(", ", mine.Select(m => Ns(Median(m.Nanoseconds))))}";
+        if (check.Peer is { } peerName && mine.Count > 0)
+        {
+            var ratios = runs.Where(r => r.ContainsKey(check.Benchmark) && r.ContainsKey(peerName))
+                .SelectMany(r => r[check.Benchmark].Members[check.Benchmark.Split('.')[1]].Nanoseconds.Zip(r[peerName].Members[peerName.Split('.')[1]].Nanoseconds, (a, b) => a / b))
+                .Order().ToArray();
+            text += string.Create(CultureInfo.InvariantCulture, $"; rounds {ratios.Length}, per-round ratio p10 {ratios[ratios.Length / 10]:0.000}, p90 {ratios[ratios.Length * 9 / 10]:0.000}");
+        }
+
+        return text;
     }
 
     private static string Ns(double ns) => ns switch
@@ -213,9 +267,6 @@ internal static class RegressionGuard
     }
 }
 
-/// <summary>One benchmark's figures from one run.</summary>
-internal readonly record struct Measured(double MeanNs, long? Allocated);
-
 /// <summary>The committed baseline: one entry per guarded benchmark.</summary>
 internal sealed class GuardBaseline
 {
@@ -238,7 +289,7 @@ internal sealed class GuardCheck
     /// <summary>The ratio measured when the baseline was last recorded (<c>--update</c>).</summary>
     public double? BaselineRatio { get; set; }
 
-    /// <summary>The design target for the ratio, reported (met/missed) but not enforced: the baseline is.</summary>
+    /// <summary>The design target for the ratio, printed as met or MISSED; the limit (baseline × (1 + tolerance)) is enforced.</summary>
     public double? TargetRatio { get; set; }
 
     /// <summary>This check's own tolerance, where its figure is noisier than the rest (say why in its note).</summary>
@@ -247,8 +298,14 @@ internal sealed class GuardCheck
     /// <summary>Allocation ceiling per operation, enforced exactly.</summary>
     public long? MaxAllocatedBytes { get; set; }
 
-    /// <summary>Absolute ceiling for figures without a peer, enforced.</summary>
+    /// <summary>Absolute ceiling on the time per operation (median), enforced: a little above the measured figure.</summary>
     public double? MaxMeanNanoseconds { get; set; }
+
+    /// <summary>The design target for the time per operation, printed as met or MISSED.</summary>
+    public double? TargetMeanNanoseconds { get; set; }
+
+    /// <summary>The design target for the bytes per operation, printed as met or MISSED.</summary>
+    public long? TargetAllocatedBytes { get; set; }
 
     /// <summary>Why this check exists.</summary>
     public string? Note { get; set; }
