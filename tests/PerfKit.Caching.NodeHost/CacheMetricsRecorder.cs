@@ -51,7 +51,8 @@ internal sealed class CacheMetricsRecorder : IDisposable
     public JsonObject ToJson()
     {
         var result = new JsonObject();
-        foreach (var (name, value) in _sums.OrderBy(static p => p.Key, StringComparer.Ordinal))
+        // ToArray first: LINQ over a ConcurrentDictionary reads Count, then copies, and fails if an add came in between.
+        foreach (var (name, value) in _sums.ToArray().OrderBy(static p => p.Key, StringComparer.Ordinal))
         {
             result[name] = value;
         }
