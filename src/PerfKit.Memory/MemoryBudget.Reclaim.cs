@@ -188,6 +188,9 @@ public sealed partial class MemoryBudget
         var outcome = ReclaimStepOutcome.Completed;
         Exception? error = null;
         long reported = 0;
+        // The deadline starts before the responder is called: it covers the responder's synchronous part too, and a
+        // clock that moves right after the call (a test's FakeTimeProvider) cannot move before the timer exists.
+        using var deadline = new CancellationTokenSource(_options.ResponderTimeout, _timeProvider);
         using var responderCts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         Task<long> task;
         try
@@ -203,9 +206,10 @@ public sealed partial class MemoryBudget
 
         try
         {
-            reported = await task.WaitAsync(_options.ResponderTimeout, _timeProvider, cancellationToken).ConfigureAwait(false);
+            using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
+            reported = await task.WaitAsync(wait.Token).ConfigureAwait(false);
         }
-        catch (TimeoutException)
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested && !task.IsCompleted)
         {
             outcome = ReclaimStepOutcome.TimedOut;
             await responderCts.CancelAsync().ConfigureAwait(false);

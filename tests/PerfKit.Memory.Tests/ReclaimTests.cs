@@ -97,6 +97,22 @@ public sealed class ReclaimTests
     }
 
     [Fact]
+    public async Task ReclaimAsync_ClockMovingRightAfterTheResponderIsCalled_StillTimesItOut()
+    {
+        // The race a loaded CI machine hit: the test's clock moved after the responder started but before the timeout's
+        // timer existed, so the timer never fired. Here the responder moves the clock itself, deterministically.
+        var probe = new FakeMemoryProbe(usage: 900 * MiB);
+        var time = new FakeTimeProvider();
+        var calls = new List<string>();
+        using var budget = TestBudget.New(Options(), time, probe, [new ClockMovingResponder(time, TimeSpan.FromSeconds(5)), new RecordingResponder("cache", 500, probe, 600 * MiB, calls)]);
+
+        var report = await budget.ReclaimAsync(400 * MiB, TestContext.Current.CancellationToken).AsTask().WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+
+        report.Steps.Should().Contain(s => s.Name == "moves the clock" && s.Outcome == ReclaimStepOutcome.TimedOut);
+        calls.Should().Equal("cache");
+    }
+
+    [Fact]
     public async Task ReclaimAsync_WithoutTarget_UsesTheReclaimTargetFraction()
     {
         var probe = new FakeMemoryProbe(usage: 900 * MiB);
@@ -207,6 +223,20 @@ public sealed class ReclaimTests
             Started.SetResult();
             await new TaskCompletionSource().Task; // never completes, and ignores the token on purpose
             return 0;
+        }
+    }
+
+    /// <summary>Moves the clock past the responder timeout as soon as it is called, then never answers.</summary>
+    private sealed class ClockMovingResponder(FakeTimeProvider time, TimeSpan by) : IMemoryPressureResponder
+    {
+        public string Name => "moves the clock";
+
+        public int Priority => 1;
+
+        public ValueTask<long> RespondAsync(MemoryPressureContext context, CancellationToken cancellationToken)
+        {
+            time.Advance(by);
+            return new ValueTask<long>(new TaskCompletionSource<long>().Task);
         }
     }
 
