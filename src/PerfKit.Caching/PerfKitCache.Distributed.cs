@@ -247,17 +247,13 @@ public sealed partial class PerfKitCache
             _ => 0,
         };
 
-        // A queued write whose entry has expired meanwhile must still remove the older value L2 may hold.
-        if (operation.Kind == DistributedOperationKind.Set && ttlMs <= 0)
-        {
-            return Outcome(CallStoreAsync("remove", operation.Name, static (store, k, ct) => Done(store.RemoveAsync(k, ct)), CancellationToken.None));
-        }
-
         return operation.Kind switch
         {
-            DistributedOperationKind.Set => Outcome(CallStoreAsync("set", (operation, ttlMs), static (store, a, ct) => Done(store.SetAsync(a.operation.Name, a.operation.Payload!, TimeSpan.FromMilliseconds(a.ttlMs), ct)), CancellationToken.None)),
-            DistributedOperationKind.Remove => Outcome(CallStoreAsync("remove", operation.Name, static (store, k, ct) => Done(store.RemoveAsync(k, ct)), CancellationToken.None)),
-            _ => Outcome(CallStoreAsync("set-tag", (operation, ttlMs), static (store, a, ct) => Done(store.SetTagInvalidationAsync(a.operation.Name, a.operation.TimeUtcMs, TimeSpan.FromMilliseconds(a.ttlMs), ct)), CancellationToken.None)),
+            DistributedOperationKind.Set when ttlMs > 0 => Outcome(CallStoreAsync("set", (operation, ttlMs), static (store, a, ct) => Done(store.SetAsync(a.operation.Name, a.operation.Payload!, TimeSpan.FromMilliseconds(a.ttlMs), ct)), CancellationToken.None)),
+            DistributedOperationKind.Tag => Outcome(CallStoreAsync("set-tag", (operation, ttlMs), static (store, a, ct) => Done(store.SetTagInvalidationAsync(a.operation.Name, a.operation.TimeUtcMs, TimeSpan.FromMilliseconds(a.ttlMs), ct)), CancellationToken.None)),
+
+            // A remove, or a queued write whose entry has expired meanwhile: it must still remove the older value L2 holds.
+            _ => Outcome(CallStoreAsync("remove", operation.Name, static (store, k, ct) => Done(store.RemoveAsync(k, ct)), CancellationToken.None)),
         };
 
         static async ValueTask<L2Outcome> Outcome(ValueTask<(L2Outcome Outcome, bool Done)> call) => (await call.ConfigureAwait(false)).Outcome;

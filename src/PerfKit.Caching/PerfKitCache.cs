@@ -213,18 +213,11 @@ public sealed partial class PerfKitCache : IPerfKitCache, IMemoryPressureRespond
     /// <returns>A task that completes when the cache is disposed.</returns>
     public async ValueTask DisposeAsync()
     {
-        if (!_disposed && _store is not null && _outbox.Count > 0)
+        // The replay itself: in order, stopping at the first operation L2 does not answer (a replay already running
+        // is left to finish what it can before Dispose stops it).
+        if (!_disposed && _store is not null && _outbox.Count > 0 && Interlocked.CompareExchange(ref _replaying, 1, 0) == 0)
         {
-            while (_outbox.Peek() is { } operation && !_disposed)
-            {
-                var outcome = await RunAsync(operation).ConfigureAwait(false);
-                if (outcome == L2Outcome.Unavailable)
-                {
-                    break;
-                }
-
-                _outbox.Complete(operation);
-            }
+            await ReplayAsync().ConfigureAwait(false);
         }
 
         Dispose();

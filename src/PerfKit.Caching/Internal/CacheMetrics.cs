@@ -71,17 +71,6 @@ internal sealed class CacheMetrics
         }
     }
 
-    internal int TrackedCount
-    {
-        get
-        {
-            lock (_sync)
-            {
-                return _caches.Count(static w => w.TryGetTarget(out _));
-            }
-        }
-    }
-
     private List<Measurement<long>> Observe(Func<PerfKitCache, long> read)
     {
         var result = new List<Measurement<long>>();

@@ -19,18 +19,6 @@ internal sealed class DistributedOutbox(int capacity, long maximumBytes)
 
     public long MaximumBytes => maximumBytes;
 
-    /// <summary>Payload bytes held (for tests and diagnostics).</summary>
-    public long Bytes
-    {
-        get
-        {
-            lock (_sync)
-            {
-                return _bytes;
-            }
-        }
-    }
-
     /// <summary>Whether an operation on <paramref name="key"/> (a prefixed L2 key) waits: its L2 value must not be trusted.</summary>
     public bool HasPendingKey(string key) => Volatile.Read(ref _count) != 0 && HasPending(DistributedOperation.KeyId(key));
 
