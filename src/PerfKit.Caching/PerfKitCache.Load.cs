@@ -16,15 +16,16 @@ public sealed partial class PerfKitCache
 
         while (true)
         {
-            if (_inflight.TryGetValue(key, out var running))
-            {
-                _metrics.Add(_metrics.Instruments.CoalescedWaits);
-                return JoinLoadAsync(running, key, state, factory, options, cancellationToken);
-            }
-
+            // Add first: on a miss (the common case here) one lookup instead of two.
             var load = new InFlight();
             if (!_inflight.TryAdd(key, load))
             {
+                if (_inflight.TryGetValue(key, out var running))
+                {
+                    _metrics.Add(_metrics.Instruments.CoalescedWaits);
+                    return JoinLoadAsync(running, key, state, factory, options, cancellationToken);
+                }
+
                 continue;
             }
 
@@ -93,54 +94,105 @@ public sealed partial class PerfKitCache
     }
 
     // refreshing: for an eager refresh, the entry being refreshed (its next refresh is pushed back if this one fails).
-    private async Task LoadAsync<TState, T>(string key, TState state, Func<CacheFactoryContext, TState, CancellationToken, ValueTask<T>> factory, CacheEntryOptions options, bool readDistributed, CacheEntry? refreshing, InFlight load)
+    // Never throws: every outcome settles the load. Without an L2 read, a synchronous factory finishes here without
+    // an async state machine (the common L1-only miss).
+    private Task LoadAsync<TState, T>(string key, TState state, Func<CacheFactoryContext, TState, CancellationToken, ValueTask<T>> factory, CacheEntryOptions options, bool readDistributed, CacheEntry? refreshing, InFlight load)
     {
-        var background = refreshing is not null;
+        if (readDistributed && _store is not null && !options.SkipDistributedCache)
+        {
+            return LoadThroughDistributedAsync(key, state, factory, options, load);
+        }
+
+        ValueTask<bool> running;
+        try
+        {
+            var stale = FindStale(key);
+            if (TryAnswerFresh<T>(stale, background: refreshing is not null, load) || TryServeThrottled(stale, load))
+            {
+                ReleaseLoad(key, load);
+                return Task.CompletedTask;
+            }
+
+            running = RunFactoryAsync(key, state, factory, options, stale, load);
+        }
+#pragma warning disable CA1031 // Every failure is handed, unchanged, to the waiting callers.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            FailLoad(key, load, refreshing, options, ex);
+            return Task.CompletedTask;
+        }
+
+        if (running.IsCompletedSuccessfully)
+        {
+            if (running.Result)
+            {
+                ReleaseLoad(key, load);
+            }
+
+            return Task.CompletedTask;
+        }
+
+        return AwaitFactoryRunAsync(key, running, refreshing, options, load);
+    }
+
+    private async Task AwaitFactoryRunAsync(string key, ValueTask<bool> running, CacheEntry? refreshing, CacheEntryOptions options, InFlight load)
+    {
+        bool releaseNow;
+        try
+        {
+            releaseNow = await running.ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // Every failure is handed, unchanged, to the waiting callers.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            FailLoad(key, load, refreshing, options, ex);
+            return;
+        }
+
+        if (releaseNow)
+        {
+            ReleaseLoad(key, load);
+        }
+    }
+
+    private async Task LoadThroughDistributedAsync<TState, T>(string key, TState state, Func<CacheFactoryContext, TState, CancellationToken, ValueTask<T>> factory, CacheEntryOptions options, InFlight load)
+    {
         var releaseNow = true;
         try
         {
             var stale = FindStale(key);
-
-            // Double check: a load that just finished stores its entry before it leaves the in-flight table, so a
-            // caller that missed L1 a moment ago and then found no load in flight finds the entry here instead of
-            // running the factory a second time. (An eager refresh wants the factory even though the entry is fresh.)
-            if (!background && stale is not null && _clock.NowMs is var now && now < stale.ExpiresAt && now < stale.RevalidateAt && TryCast(stale.Value, out T _))
+            if (TryAnswerFresh<T>(stale, background: false, load))
             {
+                return;
+            }
+
+            // The load is shared by every caller of the key: no one caller's token cancels it (the timeout bounds it).
+            var (fresh, distributedStale, unavailable) = await ReadDistributedAsync<T>(key, options, CancellationToken.None).ConfigureAwait(false);
+            if (fresh is not null)
+            {
+                fresh.CopyOnRead = options.CopyOnRead;
+                if (fresh.Size <= _options.MaximumEntrySize)
+                {
+                    StoreL1(fresh);
+                }
+
+                load.Complete(fresh);
+                return;
+            }
+
+            // A copy due for revalidation while L2 cannot be asked: keep trusting it for another interval.
+            if (unavailable && stale is not null && _clock.NowMs < stale.ExpiresAt && TryCast(stale.Value, out T _))
+            {
+                Volatile.Write(ref stale.RevalidateAt, RevalidateAt(_clock.NowMs));
                 load.Complete(stale);
                 return;
             }
 
-            if (readDistributed && _store is not null && !options.SkipDistributedCache)
+            stale ??= distributedStale;
+            if (TryServeThrottled(stale, load))
             {
-                // The load is shared by every caller of the key: no one caller's token cancels it (the timeout bounds it).
-                var (fresh, distributedStale, unavailable) = await ReadDistributedAsync<T>(key, options, CancellationToken.None).ConfigureAwait(false);
-                if (fresh is not null)
-                {
-                    fresh.CopyOnRead = options.CopyOnRead;
-                    if (fresh.Size <= _options.MaximumEntrySize)
-                    {
-                        StoreL1(fresh);
-                    }
-
-                    load.Complete(fresh);
-                    return;
-                }
-
-                // A copy due for revalidation while L2 cannot be asked: keep trusting it for another interval.
-                if (unavailable && stale is not null && _clock.NowMs < stale.ExpiresAt && TryCast(stale.Value, out T _))
-                {
-                    Volatile.Write(ref stale.RevalidateAt, RevalidateAt(_clock.NowMs));
-                    load.Complete(stale);
-                    return;
-                }
-
-                stale ??= distributedStale;
-            }
-
-            if (stale is not null && _clock.NowMs < Volatile.Read(ref stale.FailSafeRetryAt))
-            {
-                _metrics.Add(_metrics.Instruments.StaleServed, "reason", "throttled");
-                load.Complete(stale);
                 return;
             }
 
@@ -150,25 +202,64 @@ public sealed partial class PerfKitCache
         catch (Exception ex)
 #pragma warning restore CA1031
         {
-            load.Fail(ex);
-            if (refreshing is not null)
-            {
-                // Without fail-safe nothing else throttles a failing refresh: back off as fail-safe would.
-                Volatile.Write(ref refreshing.EagerRefreshAt, _clock.NowMs + (long)options.FailSafeThrottle.TotalMilliseconds);
-                Log.BackgroundFactoryFailed(_logger, ex, Name, key);
-            }
+            releaseNow = false;
+            FailLoad(key, load, refreshing: null, options, ex);
         }
         finally
         {
             if (releaseNow)
             {
-                _inflight.TryRemove(new KeyValuePair<string, InFlight>(key, load));
+                ReleaseLoad(key, load);
             }
         }
     }
 
+    /// <summary>
+    /// Double check: a load that just finished stores its entry before it leaves the in-flight table, so a caller that
+    /// missed L1 a moment ago and then found no load in flight finds the entry here instead of running the factory a
+    /// second time. (An eager refresh wants the factory even though the entry is fresh.)
+    /// </summary>
+    private bool TryAnswerFresh<T>(CacheEntry? stale, bool background, InFlight load)
+    {
+        if (!background && stale is not null && _clock.NowMs is var now && now < stale.ExpiresAt && now < stale.RevalidateAt && TryCast(stale.Value, out T _))
+        {
+            load.Complete(stale);
+            return true;
+        }
+
+        return false;
+    }
+
+    /// <summary>A stale value while fail-safe throttles the factory after a failure.</summary>
+    private bool TryServeThrottled(CacheEntry? stale, InFlight load)
+    {
+        if (stale is not null && _clock.NowMs < Volatile.Read(ref stale.FailSafeRetryAt))
+        {
+            _metrics.Add(_metrics.Instruments.StaleServed, "reason", "throttled");
+            load.Complete(stale);
+            return true;
+        }
+
+        return false;
+    }
+
+    private void FailLoad(string key, InFlight load, CacheEntry? refreshing, CacheEntryOptions options, Exception exception)
+    {
+        load.Fail(exception);
+        if (refreshing is not null)
+        {
+            // Without fail-safe nothing else throttles a failing refresh: back off as fail-safe would.
+            Volatile.Write(ref refreshing.EagerRefreshAt, _clock.NowMs + (long)options.FailSafeThrottle.TotalMilliseconds);
+            Log.BackgroundFactoryFailed(_logger, exception, Name, key);
+        }
+
+        ReleaseLoad(key, load);
+    }
+
+    private void ReleaseLoad(string key, InFlight load) => _inflight.TryRemove(new KeyValuePair<string, InFlight>(key, load));
+
     /// <returns>Whether the in-flight slot can be released now (false while a timed-out factory still runs).</returns>
-    private async Task<bool> RunFactoryAsync<TState, T>(string key, TState state, Func<CacheFactoryContext, TState, CancellationToken, ValueTask<T>> factory, CacheEntryOptions options, CacheEntry? stale, InFlight load)
+    private ValueTask<bool> RunFactoryAsync<TState, T>(string key, TState state, Func<CacheFactoryContext, TState, CancellationToken, ValueTask<T>> factory, CacheEntryOptions options, CacheEntry? stale, InFlight load)
     {
         var hasStale = stale is not null && TryCast(stale.Value, out T _);
         if (!hasStale)
@@ -177,33 +268,65 @@ public sealed partial class PerfKitCache
         }
 
         var context = CacheFactoryContext.Rent(key, options, hasStale, stale?.Value);
-        using var activity = CacheMetrics.ActivitySource.StartActivity("perfkit.cache.factory", ActivityKind.Internal);
-
-        // The cache's name only: keys are unbounded and may carry personal data.
-        activity?.SetTag(PerfKitCachingDiagnostics.Tags.Cache, Name);
-        _metrics.Request("factory", "miss");
-
-        ValueTask<T> pending;
+        var activity = CacheMetrics.ActivitySource.StartActivity("perfkit.cache.factory", ActivityKind.Internal);
         try
         {
-            pending = factory(context, state, _disposeCts.Token);
-        }
-#pragma warning disable CA1031 // A factory that throws synchronously is treated like one that faults.
-        catch (Exception ex)
-#pragma warning restore CA1031
-        {
-            pending = ValueTask.FromException<T>(ex);
-        }
+            // The cache's name only: keys are unbounded and may carry personal data.
+            activity?.SetTag(PerfKitCachingDiagnostics.Tags.Cache, Name);
+            _metrics.Request("factory", "miss");
 
-        if (pending.IsCompletedSuccessfully)
+            ValueTask<T> pending;
+            try
+            {
+                pending = factory(context, state, _disposeCts.Token);
+            }
+#pragma warning disable CA1031 // A factory that throws synchronously is treated like one that faults.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                pending = ValueTask.FromException<T>(ex);
+            }
+
+            if (pending.IsCompletedSuccessfully)
+            {
+                // The usual miss: a synchronous answer stored without an async state machine.
+                var value = pending.Result;
+                var decision = new FactoryDecision(context);
+                context.Return();
+                var completing = CompleteAsync(key, value, decision, options);
+                if (completing.IsCompletedSuccessfully)
+                {
+                    load.Complete(completing.Result);
+                    return new ValueTask<bool>(true);
+                }
+
+                var finishing = FinishCompleteAsync(completing, load, activity);
+                activity = null; // disposed by FinishCompleteAsync
+                return finishing;
+            }
+
+            var awaiting = AwaitFactoryAsync(key, pending, context, options, stale, hasStale, load, activity);
+            activity = null; // disposed by AwaitFactoryAsync
+            return awaiting;
+        }
+        finally
         {
-            var value = pending.Result;
-            var decision = new FactoryDecision(context);
-            context.Return();
-            load.Complete(await CompleteAsync(key, value, decision, options).ConfigureAwait(false));
+            activity?.Dispose();
+        }
+    }
+
+    private static async ValueTask<bool> FinishCompleteAsync(ValueTask<CacheEntry> completing, InFlight load, Activity? activity)
+    {
+        using (activity)
+        {
+            load.Complete(await completing.ConfigureAwait(false));
             return true;
         }
+    }
 
+    private async ValueTask<bool> AwaitFactoryAsync<T>(string key, ValueTask<T> pending, CacheFactoryContext context, CacheEntryOptions options, CacheEntry? stale, bool hasStale, InFlight load, Activity? activity)
+    {
+        using var scope = activity;
         var running = pending.AsTask();
         var timeout = hasStale && options.FactorySoftTimeout is { } soft ? soft : options.FactoryHardTimeout;
         try
@@ -264,24 +387,33 @@ public sealed partial class PerfKitCache
         }
         finally
         {
-            _inflight.TryRemove(new KeyValuePair<string, InFlight>(key, load));
+            ReleaseLoad(key, load);
         }
     }
 
-    private async ValueTask<CacheEntry> CompleteAsync<T>(string key, T value, FactoryDecision decision, CacheEntryOptions options)
+    private ValueTask<CacheEntry> CompleteAsync<T>(string key, T value, FactoryDecision decision, CacheEntryOptions options)
     {
         _metrics.Add(_metrics.Instruments.FactoryCalls, "result", "success");
         if (decision.NotCached)
         {
-            return new CacheEntry(key, value, 0, 0, long.MaxValue, 0, null, 0);
+            return new ValueTask<CacheEntry>(new CacheEntry(key, value, 0, 0, long.MaxValue, 0, null, 0));
         }
 
         var entry = CreateEntry(key, value, decision.Duration, decision.Tags, decision.Size, options);
         StoreL1(entry);
+
+        // An L1-only cache finishes here, without an async state machine (measured: a tenth of a miss).
+        return (_store is null || options.SkipDistributedCache) && _backplane is null
+            ? new ValueTask<CacheEntry>(entry)
+            : CompleteElsewhereAsync(entry, value, options);
+    }
+
+    private async ValueTask<CacheEntry> CompleteElsewhereAsync<T>(CacheEntry entry, T value, CacheEntryOptions options)
+    {
         var inL2 = _store is null || options.SkipDistributedCache || await WriteDistributedAsync(entry, value).ConfigureAwait(false);
         if (inL2 && _backplane is not null)
         {
-            await PublishAsync(CacheInvalidationKind.Key, key).ConfigureAwait(false);
+            await PublishAsync(CacheInvalidationKind.Key, entry.Key).ConfigureAwait(false);
         }
 
         return entry;

@@ -57,12 +57,17 @@ internal sealed class SieveStore
         var evicted = 0;
         lock (_sync)
         {
-            if (_map.TryGetValue(entry.Key, out var old))
+            // A miss adds a new key (one hash lookup); only a replacement pays for the second.
+            if (!_map.TryAdd(entry.Key, entry))
             {
-                Unlink(old);
+                if (_map.TryGetValue(entry.Key, out var old))
+                {
+                    Unlink(old);
+                }
+
+                _map[entry.Key] = entry;
             }
 
-            _map[entry.Key] = entry;
             LinkAtHead(entry);
             while (_count > _maxEntries || (_maxWeight is { } max && _weight > max && _count > 1))
             {
