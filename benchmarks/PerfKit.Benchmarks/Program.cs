@@ -24,6 +24,16 @@ if (args.Length > 0 && args[0] == "--scheduler-lag")
     return await PerfKit.Benchmarks.Testing.SchedulerLag.RunAsync();
 }
 
+if (args.Length > 0 && args[0] == "--resident-users")
+{
+    return PerfKit.Benchmarks.Testing.ResidentUsers.Run();
+}
+
+if (args.Length > 1 && args[0] == "--resident-users-child")
+{
+    return await PerfKit.Benchmarks.Testing.ResidentUsers.RunChildAsync(args[1]);
+}
+
 if (args.Length > 0 && args[0] == "--hit-ratio")
 {
     return HitRatio.Run();
