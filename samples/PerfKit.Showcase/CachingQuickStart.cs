@@ -3,6 +3,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using PerfKit.Caching;
+using PerfKit.Caching.Batching;
 
 namespace PerfKit.Showcase;
 
@@ -22,7 +23,7 @@ internal static class CachingQuickStart
                 FactorySoftTimeout = TimeSpan.FromMilliseconds(200),
                 EagerRefreshThreshold = 0.8,
             };
-        });
+        }).AddBatchLoader<string, float[]>(_ => EmbeddingModel.EmbedAsync, o => o.MaximumBatchSize = 64);
         using var host = builder.Build();
         var cache = host.Services.GetRequiredService<IPerfKitCache>();
 
@@ -42,6 +43,12 @@ internal static class CachingQuickStart
 
         // Invalidate everything tagged "products" (L1 at once, L2 for the other nodes).
         await cache.RemoveByTagAsync("products");
+
+        var embeddings = host.Services.GetRequiredService<BatchLoader<string, float[]>>();
+        string[] texts = ["red lamp", "blue lamp", "red lamp", "desk"];
+        var vectors = await Task.WhenAll(texts.Select(text => cache.GetOrCreateAsync(
+            $"embedding:{text}", (embeddings, text), static (_, s, ct) => s.embeddings.LoadAsync(s.text, ct)).AsTask()));
+        Console.WriteLine($"{vectors.Length} vectors, {EmbeddingModel.Calls} model call(s)");   // 4 vectors; 3 distinct texts, usually in 1 call
     }
 }
 
@@ -53,5 +60,20 @@ public static class ProductStore
     {
         await Task.Delay(50, cancellationToken);
         return new ProductDto(id, "Desk lamp", IsDraft: false);
+    }
+}
+
+public static class EmbeddingModel
+{
+    private static int s_calls;
+
+    public static int Calls => Volatile.Read(ref s_calls);
+
+    // One round trip for the whole batch; a text missing from the answer fails for its callers only.
+    public static async ValueTask<IReadOnlyDictionary<string, float[]>> EmbedAsync(IReadOnlyList<string> texts, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref s_calls);
+        await Task.Delay(20, cancellationToken);
+        return texts.ToDictionary(text => text, text => new float[] { text.Length, text.Count(char.IsWhiteSpace), 1 });
     }
 }

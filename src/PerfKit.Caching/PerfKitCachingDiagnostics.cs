@@ -50,6 +50,21 @@ public static class PerfKitCachingDiagnostics
 
         /// <summary>Gauge: entries in L1.</summary>
         public const string L1Entries = "perfkit.cache.l1.entries";
+
+        /// <summary>Counter: keys asked of a batch loader, by <c>outcome</c> (loaded, missing, failed, coalesced, rejected); coalesced ÷ all is the coalescing ratio.</summary>
+        public const string BatchKeys = "perfkit.cache.batch.keys";
+
+        /// <summary>Histogram: distinct keys per call of a batch function, by <c>result</c> (success, failure, timeout).</summary>
+        public const string BatchSize = "perfkit.cache.batch.size";
+
+        /// <summary>Histogram: seconds a call of a batch function took, by <c>result</c>.</summary>
+        public const string BatchDuration = "perfkit.cache.batch.duration";
+
+        /// <summary>Histogram: seconds a batch's first key waited before the batch was sent, by <c>trigger</c> (full, linger).</summary>
+        public const string BatchLinger = "perfkit.cache.batch.linger";
+
+        /// <summary>Gauge: distinct keys waiting for their batch or loading, per batch loader.</summary>
+        public const string BatchPending = "perfkit.cache.batch.pending";
     }
 
     /// <summary>Tags on PerfKit.Caching's measurements and activities; all low-cardinality (never a key).</summary>
@@ -57,5 +72,8 @@ public static class PerfKitCachingDiagnostics
     {
         /// <summary>The cache's name (<see cref="PerfKitCacheOptions.Name"/>).</summary>
         public const string Cache = "perfkit.cache.name";
+
+        /// <summary>The batch loader's name (<see cref="Batching.BatchLoaderOptions.Name"/>).</summary>
+        public const string BatchLoader = "perfkit.batch.name";
     }
 }

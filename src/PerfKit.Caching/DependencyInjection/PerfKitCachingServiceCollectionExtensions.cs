@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using PerfKit.Caching;
+using PerfKit.Caching.Batching;
 using PerfKit.Caching.Distributed;
 using PerfKit.Caching.Internal;
 using PerfKit.Caching.Serialization;
@@ -71,6 +72,71 @@ public static class PerfKitCachingServiceCollectionExtensions
         var builder = services.AddPerfKitCaching();
         services.Configure<PerfKitCacheOptions>(configuration);
         return builder;
+    }
+
+    /// <summary>
+    /// Adds a <see cref="BatchLoader{TKey, TValue}"/> singleton that sends concurrent single-key loads to
+    /// <paramref name="batchFunction"/> in batches. Its options are the named <see cref="BatchLoaderOptions"/>
+    /// <see cref="BatchLoaderOptionsName{TKey, TValue}"/>, validated at host start (the loader's
+    /// <see cref="BatchLoaderOptions.Name"/> defaults to the value type's name). Calling it again for the same types is
+    /// harmless: one loader, the <paramref name="configure"/>s add up, and the last batch function wins.
+    /// </summary>
+    /// <typeparam name="TKey">The key type.</typeparam>
+    /// <typeparam name="TValue">The value type.</typeparam>
+    /// <param name="builder">The builder.</param>
+    /// <param name="batchFunction">Creates the batch function from the container (for example one that calls a model or a database client registered there).</param>
+    /// <param name="configure">Sets the options.</param>
+    /// <returns>The builder.</returns>
+    public static IPerfKitCachingBuilder AddBatchLoader<TKey, TValue>(this IPerfKitCachingBuilder builder, Func<IServiceProvider, Func<IReadOnlyList<TKey>, CancellationToken, ValueTask<IReadOnlyDictionary<TKey, TValue>>>> batchFunction, Action<BatchLoaderOptions>? configure = null)
+        where TKey : notnull
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(batchFunction);
+        var name = BatchLoaderOptionsName<TKey, TValue>();
+        var options = builder.Services.AddOptionsWithValidateOnStart<BatchLoaderOptions>(name);
+        if (!builder.Services.Any(static d => d.ServiceType == typeof(BatchLoader<TKey, TValue>)))
+        {
+            options.Configure(static o => o.Name = typeof(TValue).Name);
+        }
+
+        if (configure is not null)
+        {
+            options.Configure(configure);
+        }
+
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<BatchLoaderOptions>, BatchLoaderOptionsValidator>());
+
+        // Not TryAdd: resolving one service takes the last registration, so the last batch function wins.
+        builder.Services.AddSingleton(new BatchFunctionRegistration<TKey, TValue>(batchFunction));
+        if (builder.Services.Any(static d => d.ServiceType == typeof(BatchLoader<TKey, TValue>)))
+        {
+            return builder;
+        }
+
+        builder.Services.AddSingleton(static sp => new BatchLoader<TKey, TValue>(
+            sp.GetRequiredService<BatchFunctionRegistration<TKey, TValue>>().Create(sp),
+            sp.GetRequiredService<IOptionsMonitor<BatchLoaderOptions>>().Get(BatchLoaderOptionsName<TKey, TValue>()),
+            new PerfKitCacheDependencies
+            {
+                TimeProvider = sp.GetService<TimeProvider>(),
+                LoggerFactory = sp.GetService<ILoggerFactory>(),
+                MeterFactory = sp.GetService<IMeterFactory>(),
+            }));
+        return builder;
+    }
+
+    /// <summary>The name of the <see cref="BatchLoaderOptions"/> of the loader that <c>AddBatchLoader&lt;TKey, TValue&gt;</c> registers: <c>PerfKit.Caching.BatchLoader:</c>, the key type's and the value type's full names.</summary>
+    /// <typeparam name="TKey">The key type.</typeparam>
+    /// <typeparam name="TValue">The value type.</typeparam>
+    /// <returns>The options name, for <c>services.Configure&lt;BatchLoaderOptions&gt;(name, ...)</c> or <c>IOptionsMonitor.Get(name)</c>.</returns>
+    public static string BatchLoaderOptionsName<TKey, TValue>()
+        where TKey : notnull => "PerfKit.Caching.BatchLoader:" + typeof(TKey).FullName + "," + typeof(TValue).FullName;
+
+    private sealed class BatchFunctionRegistration<TKey, TValue>(Func<IServiceProvider, Func<IReadOnlyList<TKey>, CancellationToken, ValueTask<IReadOnlyDictionary<TKey, TValue>>>> create)
+        where TKey : notnull
+    {
+        public Func<IReadOnlyList<TKey>, CancellationToken, ValueTask<IReadOnlyDictionary<TKey, TValue>>> Create(IServiceProvider services) =>
+            create(services) ?? throw new InvalidOperationException($"The batch function factory of BatchLoader<{typeof(TKey).Name}, {typeof(TValue).Name}> returned null.");
     }
 
     private sealed class PerfKitCachingBuilder(IServiceCollection services) : IPerfKitCachingBuilder

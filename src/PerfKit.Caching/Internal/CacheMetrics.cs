@@ -14,6 +14,7 @@ internal sealed class CacheMetrics
 
     private readonly Lock _sync = new();
     private readonly List<WeakReference<PerfKitCache>> _caches = [];
+    private readonly List<WeakReference<IBatchLoaderGauge>> _loaders = [];
 
     private CacheMetrics(Meter meter)
     {
@@ -27,6 +28,11 @@ internal sealed class CacheMetrics
         OutboxQueued = meter.CreateCounter<long>(PerfKitCachingDiagnostics.Instruments.OutboxQueued, "{operation}", "L2 writes, removes and tag markers that failed and were queued for replay, by operation.");
         OutboxReplayed = meter.CreateCounter<long>(PerfKitCachingDiagnostics.Instruments.OutboxReplayed, "{operation}", "Queued L2 operations replayed once L2 answered again, by operation.");
         OutboxDropped = meter.CreateCounter<long>(PerfKitCachingDiagnostics.Instruments.OutboxDropped, "{operation}", "Queued L2 operations dropped, by operation and reason (full, key, disposed).");
+        BatchKeys = meter.CreateCounter<long>(PerfKitCachingDiagnostics.Instruments.BatchKeys, "{key}", "Keys asked of batch loaders, by outcome (loaded, missing, failed, coalesced, rejected): coalesced over all is the coalescing ratio.");
+        BatchSize = meter.CreateHistogram<int>(PerfKitCachingDiagnostics.Instruments.BatchSize, "{key}", "Distinct keys per call of a batch function, by result (success, failure, timeout).");
+        BatchDuration = meter.CreateHistogram<double>(PerfKitCachingDiagnostics.Instruments.BatchDuration, "s", "Duration of a call of a batch function, by result.");
+        BatchLinger = meter.CreateHistogram<double>(PerfKitCachingDiagnostics.Instruments.BatchLinger, "s", "How long a batch's first key waited before the batch was sent, by trigger (full, linger).");
+        meter.CreateObservableGauge(PerfKitCachingDiagnostics.Instruments.BatchPending, ObservePendingKeys, "{key}", "Distinct keys waiting for their batch or loading, per batch loader.");
         meter.CreateObservableGauge(PerfKitCachingDiagnostics.Instruments.L1Entries, () => Observe(static c => c.Count), "{entry}", "Entries in L1.");
         meter.CreateObservableGauge(PerfKitCachingDiagnostics.Instruments.OutboxPending, () => Observe(static c => c.PendingDistributedOperations), "{operation}", "L2 operations waiting in the outbox for L2 to answer again.");
     }
@@ -51,6 +57,14 @@ internal sealed class CacheMetrics
 
     public Counter<long> OutboxDropped { get; }
 
+    public Counter<long> BatchKeys { get; }
+
+    public Histogram<int> BatchSize { get; }
+
+    public Histogram<double> BatchDuration { get; }
+
+    public Histogram<double> BatchLinger { get; }
+
     public static CacheMetrics For(IMeterFactory? meterFactory) =>
         MeterCache<CacheMetrics>.For(meterFactory, PerfKitCachingDiagnostics.MeterName, static m => new CacheMetrics(m));
 
@@ -69,6 +83,41 @@ internal sealed class CacheMetrics
         {
             _caches.RemoveAll(w => !w.TryGetTarget(out var c) || ReferenceEquals(c, cache));
         }
+    }
+
+    public void TrackLoader(IBatchLoaderGauge loader)
+    {
+        lock (_sync)
+        {
+            _loaders.RemoveAll(static w => !w.TryGetTarget(out _));
+            _loaders.Add(new WeakReference<IBatchLoaderGauge>(loader));
+        }
+    }
+
+    public void UntrackLoader(IBatchLoaderGauge loader)
+    {
+        lock (_sync)
+        {
+            _loaders.RemoveAll(w => !w.TryGetTarget(out var l) || ReferenceEquals(l, loader));
+        }
+    }
+
+    private List<Measurement<long>> ObservePendingKeys()
+    {
+        var result = new List<Measurement<long>>();
+        lock (_sync)
+        {
+            _loaders.RemoveAll(static w => !w.TryGetTarget(out _));
+            foreach (var weak in _loaders)
+            {
+                if (weak.TryGetTarget(out var loader))
+                {
+                    result.Add(new Measurement<long>(loader.PendingKeys, new KeyValuePair<string, object?>(PerfKitCachingDiagnostics.Tags.BatchLoader, loader.Name)));
+                }
+            }
+        }
+
+        return result;
     }
 
     private List<Measurement<long>> Observe(Func<PerfKitCache, long> read)

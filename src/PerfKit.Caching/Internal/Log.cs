@@ -60,4 +60,12 @@ internal static partial class Log
     [LoggerMessage(EventId = 2020, EventName = "ShrunkUnderPressure", Level = LogLevel.Information,
         Message = "Cache {Cache}: dropped {Entries} entries under {Level} memory pressure")]
     public static partial void ShrunkUnderPressure(ILogger logger, string cache, long entries, PerfKit.Memory.MemoryPressureLevel level);
+
+    [LoggerMessage(EventId = 2021, EventName = "BatchFailed", Level = LogLevel.Warning,
+        Message = "The batch function of loader {Loader} failed for a batch of {BatchSize} keys; its callers get the error and the loader goes on")]
+    public static partial void BatchFailed(ILogger logger, Exception exception, string loader, int batchSize);
+
+    [LoggerMessage(EventId = 2022, EventName = "BatchLoaderFull", Level = LogLevel.Warning,
+        Message = "The batch loader {Loader} is full ({MaximumPendingKeys} keys waiting or loading, BatchLoaderOptions.MaximumPendingKeys); further keys are refused (logged at most once a minute; {Suppressed} refusals since the last message)")]
+    public static partial void BatchLoaderFull(ILogger logger, string loader, int maximumPendingKeys, long suppressed);
 }
