@@ -34,6 +34,11 @@ if (args.Length > 1 && args[0] == "--resident-users-child")
     return await PerfKit.Benchmarks.Testing.ResidentUsers.RunChildAsync(args[1]);
 }
 
+if (args.Length > 0 && args[0] == "--batching")
+{
+    return await BatchingComparison.RunAsync(args[1..]);
+}
+
 if (args.Length > 0 && args[0] == "--hit-ratio")
 {
     return HitRatio.Run();
