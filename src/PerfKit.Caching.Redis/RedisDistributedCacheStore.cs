@@ -101,6 +101,41 @@ public sealed class RedisDistributedCacheStore : IDistributedCacheStore
     }
 
     /// <inheritdoc />
+    /// <remarks>
+    /// One <c>MGET</c>. Unlike <see cref="GetAsync"/>, which reads at most <see cref="PerfKitRedisOptions.MaximumPayloadBytes"/>
+    /// plus one byte of a key, <c>MGET</c> transfers whole values: a value over the limit is transferred, then read as
+    /// <see langword="null"/> (as is a key of another type, which <c>MGET</c> answers with nil).
+    /// </remarks>
+    public async ValueTask<byte[]?[]> GetManyAsync(IReadOnlyList<string> keys, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        if (keys.Count == 0)
+        {
+            return [];
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        var redisKeys = new RedisKey[keys.Count];
+        for (var i = 0; i < redisKeys.Length; i++)
+        {
+            redisKeys[i] = _keyPrefix.Append(keys[i]);
+        }
+
+        var database = await DatabaseAsync(cancellationToken).ConfigureAwait(false);
+        var values = await RedisTasks.WaitAsync(database.StringGetAsync(redisKeys), _connection, cancellationToken).ConfigureAwait(false);
+        var result = new byte[]?[values.Length];
+        for (var i = 0; i < values.Length; i++)
+        {
+            if (!values[i].IsNullOrEmpty && (byte[])values[i]! is { } payload && payload.Length <= _maximumPayloadBytes)
+            {
+                result[i] = payload;
+            }
+        }
+
+        return result;
+    }
+
+    /// <inheritdoc />
     public async ValueTask SetAsync(string key, ReadOnlyMemory<byte> value, TimeSpan timeToLive, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(key);

@@ -38,6 +38,36 @@ public interface IPerfKitCache
     /// <returns>The value.</returns>
     ValueTask<T> GetOrCreateAsync<T>(string key, Func<CacheFactoryContext, CancellationToken, ValueTask<T>> factory, CacheEntryOptions? options = null, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Gets the values of several keys, creating the missing ones with one call of <paramref name="factory"/>: one pass
+    /// over L1, one L2 read for the keys L1 lacks (<see cref="Distributed.IDistributedCacheStore.GetManyAsync"/>: one
+    /// <c>MGET</c> with Redis), then one factory call with exactly the keys still missing. Each missing key is loaded
+    /// once however many callers (single-key or many-key) ask at once: a key another call is loading is waited for, not
+    /// asked of this factory. Values the factory returns are cached with <paramref name="options"/> (duration, tags,
+    /// size; per-key decisions through a context are not available here); a key it leaves out is missing from the
+    /// result and not cached; keys it adds are ignored. When the factory throws or passes
+    /// <see cref="CacheEntryOptions.FactoryHardTimeout"/>, keys with a stale value under fail-safe get it, and the call
+    /// throws for the others (a late result is not stored).
+    /// </summary>
+    /// <typeparam name="TState">State passed to the factory, to avoid a closure.</typeparam>
+    /// <typeparam name="T">The value type.</typeparam>
+    /// <param name="keys">The keys; none null or empty; repeats are asked once.</param>
+    /// <param name="state">Passed to the factory.</param>
+    /// <param name="factory">Creates the values of the keys it is given (a dictionary by key).</param>
+    /// <param name="options">Entry options; default <see cref="PerfKitCacheOptions.DefaultEntryOptions"/>.</param>
+    /// <param name="cancellationToken">Stops this caller's wait; the loads go on for the other callers.</param>
+    /// <returns>The value of every key that has one.</returns>
+    ValueTask<IReadOnlyDictionary<string, T>> GetOrCreateManyAsync<TState, T>(IEnumerable<string> keys, TState state, Func<IReadOnlyList<string>, TState, CancellationToken, ValueTask<IReadOnlyDictionary<string, T>>> factory, CacheEntryOptions? options = null, CancellationToken cancellationToken = default);
+
+    /// <summary><see cref="GetOrCreateManyAsync{TState, T}"/> without state.</summary>
+    /// <typeparam name="T">The value type.</typeparam>
+    /// <param name="keys">The keys.</param>
+    /// <param name="factory">Creates the values of the keys it is given.</param>
+    /// <param name="options">Entry options; default <see cref="PerfKitCacheOptions.DefaultEntryOptions"/>.</param>
+    /// <param name="cancellationToken">Stops this caller's wait.</param>
+    /// <returns>The value of every key that has one.</returns>
+    ValueTask<IReadOnlyDictionary<string, T>> GetOrCreateManyAsync<T>(IEnumerable<string> keys, Func<IReadOnlyList<string>, CancellationToken, ValueTask<IReadOnlyDictionary<string, T>>> factory, CacheEntryOptions? options = null, CancellationToken cancellationToken = default);
+
     /// <summary>Gets a fresh value from L1 only, without calling anything.</summary>
     /// <typeparam name="T">The value type.</typeparam>
     /// <param name="key">The key.</param>

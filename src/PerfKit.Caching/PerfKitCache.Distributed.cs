@@ -78,6 +78,13 @@ public sealed partial class PerfKitCache
             return default;
         }
 
+        var (fresh, stale) = await DecodeDistributedAsync<T>(key, bytes, options, cancellationToken).ConfigureAwait(false);
+        return (fresh, stale, false);
+    }
+
+    /// <summary>Turns an L2 payload into an entry: fresh, stale (within its staleness), or neither (unreadable, tag-invalidated, too old).</summary>
+    private async ValueTask<(CacheEntry? Fresh, CacheEntry? Stale)> DecodeDistributedAsync<T>(string key, byte[] bytes, CacheEntryOptions options, CancellationToken cancellationToken)
+    {
         Envelope.Header header;
         T value;
         try
@@ -117,11 +124,11 @@ public sealed partial class PerfKitCache
         if (utcNow < header.ExpiresUtcMs)
         {
             _metrics.Request("l2", "hit");
-            return (entry, null, false);
+            return (entry, null);
         }
 
         _metrics.Request("l2", "stale");
-        return utcNow < header.StaleUntilUtcMs ? (null, entry, false) : default;
+        return utcNow < header.StaleUntilUtcMs ? (null, entry) : default;
     }
 
     private async ValueTask<bool> DistributedTagsValidAsync(string[] tags, long createdUtcMs, CancellationToken cancellationToken)

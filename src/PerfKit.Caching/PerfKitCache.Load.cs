@@ -73,7 +73,9 @@ public sealed partial class PerfKitCache
     private async ValueTask<T> JoinLoadAsync<TState, T>(InFlight running, string key, TState state, Func<CacheFactoryContext, TState, CancellationToken, ValueTask<T>> factory, CacheEntryOptions options, CancellationToken cancellationToken)
     {
         var entry = await running.WaitAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
-        if (TryCast(entry.Value, out T value))
+
+        // Absent: a GetOrCreateManyAsync factory gave no value for the key; this caller asks its own factory.
+        if (!ReferenceEquals(entry.Value, Absent) && TryCast(entry.Value, out T value))
         {
             return entry.CopyOnRead ? Copy(value) : value;
         }

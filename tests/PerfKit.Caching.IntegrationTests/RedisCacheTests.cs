@@ -47,6 +47,50 @@ public sealed class RedisCacheTests(RedisServer redis) : IAsyncDisposable
     }
 
     [Fact]
+    [Trait("Server", "redis-server")] // counts commands with INFO commandstats; CI's Garnet pass leaves it out
+    public async Task GetOrCreateMany_L1HitsL2HitsAndMisses_OneMgetForTheL1Misses_AndOneFactoryCallWithExactlyTheMisses()
+    {
+        SkipWithoutRedis();
+        Assert.SkipWhen(redis.IsGarnet, "Counts commands with INFO commandstats, which the test reads from redis-server.");
+        var a = await NodeAsync();
+        var b = await NodeAsync();
+        await using var raw = await RedisTestSupport.RawAsync(redis);
+        await a.SetAsync("order:1", new Order(1, 10m), cancellationToken: Ct);
+        await a.SetAsync("order:2", new Order(2, 20m), cancellationToken: Ct);
+        await b.SetAsync("order:3", new Order(3, 30m), cancellationToken: Ct);
+        var asked = new List<IReadOnlyList<string>>();
+        var before = await CommandCallsAsync(raw);
+
+        var orders = await b.GetOrCreateManyAsync(["order:1", "order:2", "order:3", "order:4", "order:5"], (keys, _) =>
+        {
+            asked.Add([.. keys]);
+            return ValueTask.FromResult<IReadOnlyDictionary<string, Order>>(keys.ToDictionary(k => k, k => new Order(int.Parse(k[6..], System.Globalization.CultureInfo.InvariantCulture), 0m)));
+        }, cancellationToken: Ct);
+
+        var after = await CommandCallsAsync(raw);
+        orders.Values.Select(o => o.Id).Should().BeEquivalentTo([1, 2, 3, 4, 5]);
+        orders["order:1"].Total.Should().Be(10m, "order:1 came from L2");
+        orders["order:3"].Total.Should().Be(30m, "order:3 was in B's L1");
+        asked.Should().ContainSingle().Which.Should().Equal("order:4", "order:5");
+        (after.Mget - before.Mget).Should().Be(1, "one MGET for the four L1 misses");
+        (after.Get - before.Get).Should().Be(0);
+        (after.GetRange - before.GetRange).Should().Be(0, "no single-key reads");
+        (await a.GetOrCreateAsync("order:5", (_, _) => ValueTask.FromResult(new Order(-1, -1m)), cancellationToken: Ct)).Id.Should().Be(5, "the factory's values were written to L2");
+    }
+
+    private static async Task<(long Get, long Mget, long GetRange)> CommandCallsAsync(ConnectionMultiplexer raw)
+    {
+        var info = (string?)await raw.GetDatabase().ExecuteAsync("INFO", "commandstats") ?? "";
+        return (Calls(info, "cmdstat_get:"), Calls(info, "cmdstat_mget:"), Calls(info, "cmdstat_getrange:"));
+
+        static long Calls(string info, string name)
+        {
+            var line = info.Split('\n').FirstOrDefault(l => l.StartsWith(name, StringComparison.Ordinal));
+            return line is null ? 0 : long.Parse(line[(line.IndexOf("calls=", StringComparison.Ordinal) + 6)..line.IndexOf(',', StringComparison.Ordinal)], System.Globalization.CultureInfo.InvariantCulture);
+        }
+    }
+
+    [Fact]
     public async Task SubSecondDuration_ReachesRedisAsAMillisecondTtl()
     {
         SkipWithoutRedis();

@@ -31,6 +31,20 @@ public sealed class DistributedCacheAdapter : IDistributedCacheStore
         await _cache.GetAsync(key, cancellationToken).ConfigureAwait(false);
 
     /// <inheritdoc />
+    /// <remarks><see cref="IDistributedCache"/> has no multi-key read: the keys are read concurrently, one call each.</remarks>
+    public async ValueTask<byte[]?[]> GetManyAsync(IReadOnlyList<string> keys, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        var reads = new Task<byte[]?>[keys.Count];
+        for (var i = 0; i < reads.Length; i++)
+        {
+            reads[i] = _cache.GetAsync(keys[i], cancellationToken);
+        }
+
+        return await Task.WhenAll(reads).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
     public async ValueTask SetAsync(string key, ReadOnlyMemory<byte> value, TimeSpan timeToLive, CancellationToken cancellationToken) =>
         await _cache.SetAsync(key, WholeArray(value), new DistributedCacheEntryOptions { AbsoluteExpirationRelativeToNow = timeToLive }, cancellationToken).ConfigureAwait(false);
 

@@ -27,6 +27,34 @@ public interface IDistributedCacheStore
     /// <exception cref="DistributedCacheKeyException">The key holds something that is not a readable payload.</exception>
     ValueTask<byte[]?> GetAsync(string key, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Reads several payloads, in one round trip where the store can (Redis: one <c>MGET</c>). A key that does not exist,
+    /// or holds something the store cannot read, reads as <see langword="null"/>: the cache treats it as a miss and its
+    /// next write of the key replaces it. The default implementation calls <see cref="GetAsync"/> for each key, one
+    /// after the other.
+    /// </summary>
+    /// <param name="keys">The keys, with the cache's prefix applied.</param>
+    /// <param name="cancellationToken">Fires at the cache's timeout.</param>
+    /// <returns>For each key, in order, its payload or <see langword="null"/>.</returns>
+    async ValueTask<byte[]?[]> GetManyAsync(IReadOnlyList<string> keys, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        var result = new byte[]?[keys.Count];
+        for (var i = 0; i < result.Length; i++)
+        {
+            try
+            {
+                result[i] = await GetAsync(keys[i], cancellationToken).ConfigureAwait(false);
+            }
+            catch (DistributedCacheKeyException)
+            {
+                // That key's problem: a miss, which the cache's next write of the key repairs.
+            }
+        }
+
+        return result;
+    }
+
     /// <summary>Writes one payload, replacing what the key held, with a time to live kept by the server.</summary>
     /// <param name="key">The key, with the cache's prefix applied.</param>
     /// <param name="value">The payload.</param>

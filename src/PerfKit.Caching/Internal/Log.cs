@@ -68,4 +68,8 @@ internal static partial class Log
     [LoggerMessage(EventId = 2022, EventName = "BatchLoaderFull", Level = LogLevel.Warning,
         Message = "The batch loader {Loader} is full ({MaximumPendingKeys} keys waiting or loading, BatchLoaderOptions.MaximumPendingKeys); further keys are refused (logged at most once a minute; {Suppressed} refusals since the last message)")]
     public static partial void BatchLoaderFull(ILogger logger, string loader, int maximumPendingKeys, long suppressed);
+
+    [LoggerMessage(EventId = 2023, EventName = "ManyFactoryFailedServingStale", Level = LogLevel.Warning,
+        Message = "Cache {Cache}: the factory of GetOrCreateManyAsync failed for {KeyCount} keys; {StaleCount} of them are served stale (fail-safe) until {RetryIn} from now, the others get the error")]
+    public static partial void ManyFactoryFailedServingStale(ILogger logger, Exception exception, string cache, int keyCount, int staleCount, TimeSpan retryIn);
 }
