@@ -37,20 +37,9 @@ public static class PerfKitCachingServiceCollectionExtensions
 
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PerfKitCacheOptions>, PerfKitCacheOptionsDataValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PerfKitCacheOptions>, PerfKitCacheOptionsValidator>());
-        if (!services.Any(static d => d.ServiceType == typeof(PerfKitCache)))
+        if (!services.Any(static d => d.ServiceType == typeof(PerfKitCache) && !d.IsKeyedService))
         {
-            services.AddSingleton(static sp => new PerfKitCache(
-                sp.GetRequiredService<IOptions<PerfKitCacheOptions>>().Value,
-                new PerfKitCacheDependencies
-                {
-                    DistributedCache = sp.GetService<IDistributedCacheStore>()
-                        ?? (sp.GetService<IDistributedCache>() is { } distributed ? new DistributedCacheAdapter(distributed) : null),
-                    Serializer = sp.GetService<ICacheSerializer>(),
-                    TimeProvider = sp.GetService<TimeProvider>(),
-                    LoggerFactory = sp.GetService<ILoggerFactory>(),
-                    MeterFactory = sp.GetService<IMeterFactory>(),
-                    Backplane = sp.GetService<ICacheBackplane>(),
-                }));
+            services.AddSingleton(static sp => new PerfKitCache(sp.GetRequiredService<IOptions<PerfKitCacheOptions>>().Value, CacheDependencies(sp)));
             services.AddSingleton<IPerfKitCache>(static sp => sp.GetRequiredService<PerfKitCache>());
             services.AddSingleton<IMemoryPressureResponder>(static sp => sp.GetRequiredService<PerfKitCache>());
         }
@@ -72,6 +61,83 @@ public static class PerfKitCachingServiceCollectionExtensions
         var builder = services.AddPerfKitCaching();
         services.Configure<PerfKitCacheOptions>(configuration);
         return builder;
+    }
+
+    /// <summary>
+    /// Adds a named cache beside the unnamed one and other named ones: a keyed <see cref="PerfKitCache"/> and
+    /// <see cref="IPerfKitCache"/> singleton (service key <paramref name="name"/>; inject it with
+    /// <c>[FromKeyedServices("products")] IPerfKitCache</c> or resolve it with
+    /// <c>GetRequiredKeyedService&lt;IPerfKitCache&gt;("products")</c>) with options of its own: the named
+    /// <see cref="PerfKitCacheOptions"/> <see cref="PerfKitCacheOptionsNameFor"/>(<paramref name="name"/>), validated at
+    /// host start, whose <see cref="PerfKitCacheOptions.Name"/> defaults to <paramref name="name"/> and
+    /// <see cref="PerfKitCacheOptions.DistributedKeyPrefix"/> to <paramref name="name"/> and a colon, so caches that share
+    /// the L2 never read each other's keys. Every cache of the container shares one L2 store (one Redis connection with
+    /// PerfKit.Caching.Redis) and one backplane, whose single subscription carries each cache's invalidations by name.
+    /// Each is a memory pressure responder. Calling it again with the same name is harmless: one cache, and the
+    /// <paramref name="configure"/>s add up. Names must differ from each other and from the unnamed cache's
+    /// <see cref="PerfKitCacheOptions.Name"/> (<c>default</c>): the backplane tells caches apart by name.
+    /// </summary>
+    /// <param name="services">The services.</param>
+    /// <param name="name">The cache's service key and default name; not blank.</param>
+    /// <param name="configure">Sets the options.</param>
+    /// <returns>A builder for further caching registrations.</returns>
+    public static IPerfKitCachingBuilder AddPerfKitCaching(this IServiceCollection services, string name, Action<PerfKitCacheOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        var optionsName = PerfKitCacheOptionsNameFor(name);
+        var options = services.AddOptionsWithValidateOnStart<PerfKitCacheOptions>(optionsName);
+        var registered = services.Any(d => d.ServiceType == typeof(PerfKitCache) && d.IsKeyedService && Equals(d.ServiceKey, name));
+        if (!registered)
+        {
+            options.Configure(o =>
+            {
+                o.Name = name;
+                o.DistributedKeyPrefix = name + ":";
+            });
+        }
+
+        if (configure is not null)
+        {
+            options.Configure(configure);
+        }
+
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PerfKitCacheOptions>, PerfKitCacheOptionsDataValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PerfKitCacheOptions>, PerfKitCacheOptionsValidator>());
+        if (!registered)
+        {
+            services.AddKeyedSingleton(name, static (sp, key) => new PerfKitCache(
+                sp.GetRequiredService<IOptionsMonitor<PerfKitCacheOptions>>().Get(PerfKitCacheOptionsNameFor((string)key!)), CacheDependencies(sp)));
+            services.AddKeyedSingleton<IPerfKitCache>(name, static (sp, key) => sp.GetRequiredKeyedService<PerfKitCache>(key));
+            services.AddSingleton<IMemoryPressureResponder>(sp => sp.GetRequiredKeyedService<PerfKitCache>(name));
+        }
+
+        return new PerfKitCachingBuilder(services);
+    }
+
+    /// <summary>
+    /// As <see cref="AddPerfKitCaching(IServiceCollection, string, Action{PerfKitCacheOptions}?)"/>, with the options
+    /// bound from a configuration section (for example <c>builder.Configuration.GetSection("PerfKit:Caches:products")</c>).
+    /// </summary>
+    /// <param name="services">The services.</param>
+    /// <param name="name">The cache's service key and default name; not blank.</param>
+    /// <param name="configuration">The section holding the cache's <see cref="PerfKitCacheOptions"/>.</param>
+    /// <returns>A builder for further caching registrations.</returns>
+    public static IPerfKitCachingBuilder AddPerfKitCaching(this IServiceCollection services, string name, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var builder = services.AddPerfKitCaching(name);
+        services.Configure<PerfKitCacheOptions>(PerfKitCacheOptionsNameFor(name), configuration);
+        return builder;
+    }
+
+    /// <summary>The name of the <see cref="PerfKitCacheOptions"/> of the cache that <c>AddPerfKitCaching(name, ...)</c> registers: <c>PerfKit.Caching:</c> and the cache's name.</summary>
+    /// <param name="name">The cache's name.</param>
+    /// <returns>The options name, for <c>services.Configure&lt;PerfKitCacheOptions&gt;(optionsName, ...)</c> or <c>IOptionsMonitor.Get(optionsName)</c>.</returns>
+    public static string PerfKitCacheOptionsNameFor(string name)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        return "PerfKit.Caching:" + name;
     }
 
     /// <summary>
@@ -131,6 +197,18 @@ public static class PerfKitCachingServiceCollectionExtensions
     /// <returns>The options name, for <c>services.Configure&lt;BatchLoaderOptions&gt;(name, ...)</c> or <c>IOptionsMonitor.Get(name)</c>.</returns>
     public static string BatchLoaderOptionsName<TKey, TValue>()
         where TKey : notnull => "PerfKit.Caching.BatchLoader:" + typeof(TKey).FullName + "," + typeof(TValue).FullName;
+
+    // Every cache of the container gets the same store, serializer and backplane singletons.
+    private static PerfKitCacheDependencies CacheDependencies(IServiceProvider sp) => new()
+    {
+        DistributedCache = sp.GetService<IDistributedCacheStore>()
+            ?? (sp.GetService<IDistributedCache>() is { } distributed ? new DistributedCacheAdapter(distributed) : null),
+        Serializer = sp.GetService<ICacheSerializer>(),
+        TimeProvider = sp.GetService<TimeProvider>(),
+        LoggerFactory = sp.GetService<ILoggerFactory>(),
+        MeterFactory = sp.GetService<IMeterFactory>(),
+        Backplane = sp.GetService<ICacheBackplane>(),
+    };
 
     private sealed class BatchFunctionRegistration<TKey, TValue>(Func<IServiceProvider, Func<IReadOnlyList<TKey>, CancellationToken, ValueTask<IReadOnlyDictionary<TKey, TValue>>>> create)
         where TKey : notnull
