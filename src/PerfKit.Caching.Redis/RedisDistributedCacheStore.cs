@@ -31,6 +31,9 @@ public sealed class RedisDistributedCacheStore : IDistributedCacheStore
     /// <summary>What follows <see cref="PerfKitRedisOptions.KeyPrefix"/> in the key of a tag marker.</summary>
     public const string TagMarkerInfix = "__tag:";
 
+    /// <summary>What follows <see cref="PerfKitRedisOptions.KeyPrefix"/> in the key of a single-flight lease.</summary>
+    public const string LeaseInfix = "__lease:";
+
     // KEYS[1] the marker, ARGV[1] the invalidation time (Unix ms), ARGV[2] the TTL in ms. Keeps the later of the stored
     // and given times; a marker that is not a number (or not a string: pcall returns an error table) is overwritten.
     private const string SetTagScript = """
@@ -47,6 +50,7 @@ public sealed class RedisDistributedCacheStore : IDistributedCacheStore
     private readonly RedisConnection _connection;
     private readonly RedisKey _keyPrefix;
     private readonly RedisKey _tagPrefix;
+    private readonly RedisKey _leasePrefix;
     private readonly int _maximumPayloadBytes;
     private bool _scriptsUnavailable;
 
@@ -64,6 +68,7 @@ public sealed class RedisDistributedCacheStore : IDistributedCacheStore
         _connection = connection;
         _keyPrefix = System.Text.Encoding.UTF8.GetBytes(options.KeyPrefix);
         _tagPrefix = System.Text.Encoding.UTF8.GetBytes(options.KeyPrefix + TagMarkerInfix);
+        _leasePrefix = System.Text.Encoding.UTF8.GetBytes(options.KeyPrefix + LeaseInfix);
         _maximumPayloadBytes = options.MaximumPayloadBytes;
     }
 
@@ -133,6 +138,36 @@ public sealed class RedisDistributedCacheStore : IDistributedCacheStore
         }
 
         return result;
+    }
+
+    /// <inheritdoc />
+    /// <remarks>Redis grants a lease to one owner at a time.</remarks>
+    public bool SupportsLeases => true;
+
+    /// <inheritdoc />
+    /// <remarks>One <c>SET lease owner NX PX</c>, under <see cref="PerfKitRedisOptions.KeyPrefix"/> + <see cref="LeaseInfix"/> + the key.</remarks>
+    public async ValueTask<bool> TryAcquireLeaseAsync(string key, string owner, TimeSpan leaseTime, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentException.ThrowIfNullOrEmpty(owner);
+        cancellationToken.ThrowIfCancellationRequested();
+        var database = await DatabaseAsync(cancellationToken).ConfigureAwait(false);
+        return await RedisTasks.WaitAsync(database.StringSetAsync(_leasePrefix.Append(key), owner, leaseTime, When.NotExists), _connection, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>A transaction that deletes the lease only while it still holds <paramref name="owner"/> (no Lua: works where scripts are off).</remarks>
+    public async ValueTask ReleaseLeaseAsync(string key, string owner, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentException.ThrowIfNullOrEmpty(owner);
+        cancellationToken.ThrowIfCancellationRequested();
+        var database = await DatabaseAsync(cancellationToken).ConfigureAwait(false);
+        var lease = _leasePrefix.Append(key);
+        var transaction = database.CreateTransaction();
+        transaction.AddCondition(Condition.StringEqual(lease, owner));
+        _ = transaction.KeyDeleteAsync(lease);
+        await RedisTasks.WaitAsync(transaction.ExecuteAsync(), _connection, cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />

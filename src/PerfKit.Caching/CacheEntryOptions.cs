@@ -12,6 +12,9 @@ public sealed class CacheEntryOptions
     /// <summary>Default of <see cref="FailSafeThrottle"/>: 30 seconds.</summary>
     public static readonly TimeSpan DefaultFailSafeThrottle = TimeSpan.FromSeconds(30);
 
+    /// <summary>Default of <see cref="ClusterSingleFlightTimeout"/>: 30 seconds.</summary>
+    public static readonly TimeSpan DefaultClusterSingleFlightTimeout = TimeSpan.FromSeconds(30);
+
     /// <summary>How long the value is fresh. Default 5 minutes.</summary>
     public TimeSpan Duration { get; set; } = DefaultDuration;
 
@@ -60,6 +63,22 @@ public sealed class CacheEntryOptions
 
     /// <summary>Keep the entry out of the distributed (L2) cache. Default false.</summary>
     public bool SkipDistributedCache { get; set; }
+
+    /// <summary>
+    /// Cluster-wide single flight, for factories that cost money (a model call): on an L1 and L2 miss, the node takes a
+    /// lease on the key in L2 (<c>SET NX PX</c> with Redis) and runs the factory only if it got it; the other nodes wait
+    /// for its result through L2 (woken early by the backplane's invalidation) and run the factory themselves only when
+    /// <see cref="ClusterSingleFlightTimeout"/> has passed, or when the lease ended without a result (its holder died).
+    /// Needs an L2 whose store supports leases (<see cref="Distributed.IDistributedCacheStore.SupportsLeases"/>:
+    /// PerfKit.Caching.Redis does); otherwise, or while L2 is unreachable, each node runs its own factory. Default false.
+    /// </summary>
+    public bool ClusterSingleFlight { get; set; }
+
+    /// <summary>
+    /// With <see cref="ClusterSingleFlight"/>: how long the lease lasts, and at most how long a node waits for another
+    /// node's result before it runs the factory itself. Longer than the factory takes. Default 30 seconds.
+    /// </summary>
+    public TimeSpan ClusterSingleFlightTimeout { get; set; } = DefaultClusterSingleFlightTimeout;
 
     /// <summary>A copy with the same settings.</summary>
     /// <returns>The copy.</returns>
@@ -120,6 +139,11 @@ public sealed class CacheEntryOptions
         if (Size < 0)
         {
             (errors ??= []).Add($"CacheEntryOptions.Size must not be negative; it is {Size}.");
+        }
+
+        if (ClusterSingleFlightTimeout <= TimeSpan.Zero)
+        {
+            (errors ??= []).Add($"CacheEntryOptions.ClusterSingleFlightTimeout must be positive; it is {ClusterSingleFlightTimeout}.");
         }
     }
 }

@@ -63,6 +63,13 @@ public sealed partial class PerfKitCache
         if (invalidation.Kind == CacheInvalidationKind.Key)
         {
             _l1.Remove(invalidation.Value);
+
+            // A node waiting for another node's single-flight result reads L2 now instead of at its next poll.
+            if (_clusterWaiters.TryRemove(invalidation.Value, out var waiter))
+            {
+                waiter.TrySetResult();
+            }
+
             return;
         }
 

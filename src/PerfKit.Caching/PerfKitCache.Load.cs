@@ -162,6 +162,8 @@ public sealed partial class PerfKitCache
     private async Task LoadThroughDistributedAsync<TState, T>(string key, TState state, Func<CacheFactoryContext, TState, CancellationToken, ValueTask<T>> factory, CacheEntryOptions options, InFlight load)
     {
         var releaseNow = true;
+        var leaseHeld = false;
+        var failed = false;
         try
         {
             var stale = FindStale(key);
@@ -198,6 +200,24 @@ public sealed partial class PerfKitCache
                 return;
             }
 
+            if (options.ClusterSingleFlight && _store!.SupportsLeases)
+            {
+                var (leader, fromLeader) = await AwaitClusterLoadAsync<T>(key, options).ConfigureAwait(false);
+                if (fromLeader is not null)
+                {
+                    fromLeader.CopyOnRead = options.CopyOnRead;
+                    if (fromLeader.Size <= _options.MaximumEntrySize)
+                    {
+                        StoreL1(fromLeader);
+                    }
+
+                    load.Complete(fromLeader);
+                    return;
+                }
+
+                leaseHeld = leader;
+            }
+
             releaseNow = await RunFactoryAsync(key, state, factory, options, stale, load).ConfigureAwait(false);
         }
 #pragma warning disable CA1031 // Every failure is handed, unchanged, to the waiting callers.
@@ -205,6 +225,7 @@ public sealed partial class PerfKitCache
 #pragma warning restore CA1031
         {
             releaseNow = false;
+            failed = true;
             FailLoad(key, load, refreshing: null, options, ex);
         }
         finally
@@ -212,6 +233,13 @@ public sealed partial class PerfKitCache
             if (releaseNow)
             {
                 ReleaseLoad(key, load);
+            }
+
+            // The result is in L2 (or the factory failed): the others may go. A factory still running after a timeout
+            // keeps the lease until it expires, so no other node starts a second one meanwhile.
+            if (leaseHeld && (releaseNow || failed))
+            {
+                _ = ReleaseClusterLeaseAsync(key);
             }
         }
     }

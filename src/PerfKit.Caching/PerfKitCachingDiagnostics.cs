@@ -51,6 +51,9 @@ public static class PerfKitCachingDiagnostics
         /// <summary>Gauge: entries in L1.</summary>
         public const string L1Entries = "perfkit.cache.l1.entries";
 
+        /// <summary>Counter: cluster-wide single-flight loads (<see cref="CacheEntryOptions.ClusterSingleFlight"/>), by <c>outcome</c> (leader, leader_after_wait, follower, timeout, unavailable).</summary>
+        public const string ClusterSingleFlight = "perfkit.cache.single_flight";
+
         /// <summary>Counter: keys asked of a batch loader, by <c>outcome</c> (loaded, missing, failed, coalesced, rejected); coalesced ÷ all is the coalescing ratio.</summary>
         public const string BatchKeys = "perfkit.cache.batch.keys";
 

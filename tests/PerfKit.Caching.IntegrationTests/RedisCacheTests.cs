@@ -78,6 +78,72 @@ public sealed class RedisCacheTests(RedisServer redis) : IAsyncDisposable
         (await a.GetOrCreateAsync("order:5", (_, _) => ValueTask.FromResult(new Order(-1, -1m)), cancellationToken: Ct)).Id.Should().Be(5, "the factory's values were written to L2");
     }
 
+    [Fact]
+    public async Task ClusterSingleFlight_AColdKeyAskedOnTwoNodes_RunsTheFactoryOnce_AndTheOtherNodeGetsItsResult()
+    {
+        SkipWithoutRedis();
+        var a = await NodeAsync();
+        var b = await NodeAsync();
+        var options = new CacheEntryOptions { ClusterSingleFlight = true, ClusterSingleFlightTimeout = TimeSpan.FromSeconds(20) };
+        var gate = new TaskCompletionSource();
+        using var started = new SemaphoreSlim(0);
+        var calls = 0;
+
+        var onA = a.GetOrCreateAsync("model:answer", async (_, _) =>
+        {
+            Interlocked.Increment(ref calls);
+            started.Release();
+            await gate.Task;
+            return new Order(1, 0.5m);
+        }, options, Ct).AsTask();
+        (await started.WaitAsync(TimeSpan.FromSeconds(10), Ct)).Should().BeTrue();
+        var onB = b.GetOrCreateAsync("model:answer", (_, _) =>
+        {
+            Interlocked.Increment(ref calls);
+            return ValueTask.FromResult(new Order(2, 9m));
+        }, options, Ct).AsTask();
+        gate.SetResult();
+
+        var results = await Task.WhenAll(onA, onB).WaitAsync(TimeSpan.FromSeconds(15), Ct);
+        calls.Should().Be(1, "node B waited for node A's result instead of calling the factory");
+        results[1].Should().Be(results[0]);
+    }
+
+    [Fact]
+    public async Task ClusterSingleFlight_ALeaseWhoseHolderDied_DelaysTheOthersByTheLeaseTimeAtMost()
+    {
+        SkipWithoutRedis();
+        var b = await NodeAsync();
+        await using var raw = await RedisTestSupport.RawAsync(redis);
+        await raw.GetDatabase().StringSetAsync(_prefix + "__lease:orphan", "a-node-that-died", TimeSpan.FromMilliseconds(300));
+        var calls = 0;
+
+        var value = await b.GetOrCreateAsync("orphan", (_, _) =>
+        {
+            Interlocked.Increment(ref calls);
+            return ValueTask.FromResult(new Order(3, 3m));
+        }, new CacheEntryOptions { ClusterSingleFlight = true, ClusterSingleFlightTimeout = TimeSpan.FromSeconds(20) }, Ct).AsTask().WaitAsync(TimeSpan.FromSeconds(10), Ct);
+
+        value.Id.Should().Be(3);
+        calls.Should().Be(1, "the lease expired without a result, so this node took it and ran the factory (well before its 20 s timeout)");
+        await RedisTestSupport.Eventually(async () => !await raw.GetDatabase().KeyExistsAsync(_prefix + "__lease:orphan"), "the new holder releases its lease (in the background) once the value is in L2, long before the lease's 20 s");
+    }
+
+    [Fact]
+    public async Task ClusterSingleFlight_AHolderThatNeverAnswers_IsWaitedForAtMostTheTimeout_ThenThisNodeRunsTheFactory()
+    {
+        SkipWithoutRedis();
+        var b = await NodeAsync();
+        await using var raw = await RedisTestSupport.RawAsync(redis);
+        await raw.GetDatabase().StringSetAsync(_prefix + "__lease:stuck", "a-stuck-node", TimeSpan.FromMinutes(5));
+
+        var value = await b.GetOrCreateAsync("stuck", (_, _) => ValueTask.FromResult(new Order(4, 4m)),
+            new CacheEntryOptions { ClusterSingleFlight = true, ClusterSingleFlightTimeout = TimeSpan.FromMilliseconds(400) }, Ct).AsTask().WaitAsync(TimeSpan.FromSeconds(10), Ct);
+
+        value.Id.Should().Be(4);
+        (await raw.GetDatabase().StringGetAsync(_prefix + "__lease:stuck")).ToString().Should().Be("a-stuck-node", "a lease this node does not hold is not released by it");
+    }
+
     private static async Task<(long Get, long Mget, long GetRange)> CommandCallsAsync(ConnectionMultiplexer raw)
     {
         var info = (string?)await raw.GetDatabase().ExecuteAsync("INFO", "commandstats") ?? "";

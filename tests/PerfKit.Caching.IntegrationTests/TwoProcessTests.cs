@@ -77,6 +77,20 @@ public sealed class TwoProcessTests(RedisServer redis) : IAsyncDisposable
         (await Get(a, "chair")).Should().BeNull("the tag marker in L2 also invalidates B's entry for A");
     }
 
+    [Fact]
+    public async Task ClusterSingleFlight_AColdKeyAskedAtOnceOnTwoProcesses_RunsTheFactoryOnceInTotal()
+    {
+        SkipWithoutRedis();
+        var (a, b) = await StartNodesAsync(PerfKitCacheOptions.DefaultDistributedOutboxCapacity);
+
+        // Both at once; each factory would take 1.5 s, so the second node asks while the first one's factory runs.
+        var replies = await Task.WhenAll(a.SendAsync("flight model:answer 1500", ReplyTimeout), b.SendAsync("flight model:answer 1500", ReplyTimeout));
+
+        replies.Count(r => r["ran"]!.GetValue<bool>()).Should().Be(1, "one factory call in the whole cluster: {0}", string.Join(" | ", replies.Select(r => r.ToJsonString())));
+        replies[1]["value"]!.GetValue<string>().Should().Be(replies[0]["value"]!.GetValue<string>());
+        Log($"single flight: A {replies[0].ToJsonString()}, B {replies[1].ToJsonString()}");
+    }
+
     [Theory]
     [InlineData(PerfKitCacheOptions.DefaultDistributedOutboxCapacity)] // every write of the outage fits in the outbox
     [InlineData(16)] // most do not: the oldest are dropped, and each must be counted

@@ -8,7 +8,7 @@ namespace PerfKit.Caching.NodeHost;
 /// <summary>
 /// The commands (arguments separated by single spaces; a value is the rest of the line):
 /// <c>set k v</c>, <c>get k</c> (the value or null; a miss caches nothing), <c>remove k</c>, <c>tag-set k tag v</c>,
-/// <c>remove-tag tag</c>, <c>load-start keys</c>, <c>load-stop</c> (the load's figures and its last write per key),
+/// <c>remove-tag tag</c>, <c>flight k ms</c> (a cold key under cluster-wide single flight, a factory of <c>ms</c>; the value and whether the factory ran here), <c>load-start keys</c>, <c>load-stop</c> (the load's figures and its last write per key),
 /// <c>load seconds keys</c> (both in one), <c>stats</c> (metrics, outbox, load progress, logs), <c>quit</c>.
 /// Every reply has <c>ok</c>; calls report their latency as <c>ms</c>.
 /// </summary>
@@ -65,6 +65,20 @@ internal sealed class NodeCommands(PerfKitCache cache, string node, CacheMetrics
                 await RunAsync("load-start " + keys);
                 await Task.Delay(TimeSpan.FromSeconds(double.Parse(seconds, CultureInfo.InvariantCulture)));
                 return (await StopLoadAsync())!;
+            case "flight":
+                // A cold key under cluster-wide single flight; the factory takes `ms` and answers with this node's name.
+                var (flightKey, ms) = Split(rest);
+                var ran = false;
+                var answer = await cache.GetOrCreateAsync(flightKey, async (_, ct) =>
+                {
+                    ran = true;
+                    await Task.Delay(TimeSpan.FromMilliseconds(double.Parse(ms, CultureInfo.InvariantCulture)), ct);
+                    return node;
+                }, new CacheEntryOptions { ClusterSingleFlight = true, ClusterSingleFlightTimeout = TimeSpan.FromSeconds(30) });
+                var flight = Done(start);
+                flight["value"] = answer;
+                flight["ran"] = ran;
+                return flight;
             case "stats":
                 return Stats();
             default:

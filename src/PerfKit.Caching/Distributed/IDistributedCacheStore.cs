@@ -55,6 +55,32 @@ public interface IDistributedCacheStore
         return result;
     }
 
+    /// <summary>
+    /// Whether <see cref="TryAcquireLeaseAsync"/> coordinates nodes (a lease one node holds is refused to the others).
+    /// <see langword="false"/> by default: <see cref="CacheEntryOptions.ClusterSingleFlight"/> then runs the factory on
+    /// every node that misses, as without it.
+    /// </summary>
+    bool SupportsLeases => false;
+
+    /// <summary>
+    /// Takes a short lease on a key for <paramref name="owner"/> when nobody holds one (Redis: <c>SET key owner NX PX</c>),
+    /// so that one node of a cluster runs an expensive factory while the others wait for its result. The lease ends at
+    /// <paramref name="leaseTime"/> whatever happens to its holder. The default grants every lease (no coordination).
+    /// </summary>
+    /// <param name="key">The cached key, with the cache's prefix applied (the store keeps leases apart from payloads).</param>
+    /// <param name="owner">Who asks: a value unique to the calling cache instance.</param>
+    /// <param name="leaseTime">How long the lease lasts unless released (positive; millisecond precision).</param>
+    /// <param name="cancellationToken">Fires at the cache's timeout.</param>
+    /// <returns>Whether <paramref name="owner"/> holds the lease now.</returns>
+    ValueTask<bool> TryAcquireLeaseAsync(string key, string owner, TimeSpan leaseTime, CancellationToken cancellationToken) => ValueTask.FromResult(true);
+
+    /// <summary>Ends a lease <paramref name="owner"/> holds; a lease held by another owner, or expired, is left alone. The default does nothing.</summary>
+    /// <param name="key">The cached key, with the cache's prefix applied.</param>
+    /// <param name="owner">The owner given to <see cref="TryAcquireLeaseAsync"/>.</param>
+    /// <param name="cancellationToken">Fires at the cache's timeout.</param>
+    /// <returns>A task that completes when the lease is released.</returns>
+    ValueTask ReleaseLeaseAsync(string key, string owner, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
     /// <summary>Writes one payload, replacing what the key held, with a time to live kept by the server.</summary>
     /// <param name="key">The key, with the cache's prefix applied.</param>
     /// <param name="value">The payload.</param>

@@ -28,6 +28,7 @@ internal sealed class CacheMetrics
         OutboxQueued = meter.CreateCounter<long>(PerfKitCachingDiagnostics.Instruments.OutboxQueued, "{operation}", "L2 writes, removes and tag markers that failed and were queued for replay, by operation.");
         OutboxReplayed = meter.CreateCounter<long>(PerfKitCachingDiagnostics.Instruments.OutboxReplayed, "{operation}", "Queued L2 operations replayed once L2 answered again, by operation.");
         OutboxDropped = meter.CreateCounter<long>(PerfKitCachingDiagnostics.Instruments.OutboxDropped, "{operation}", "Queued L2 operations dropped, by operation and reason (full, key, disposed).");
+        ClusterSingleFlight = meter.CreateCounter<long>(PerfKitCachingDiagnostics.Instruments.ClusterSingleFlight, "{load}", "Cluster-wide single-flight loads, by outcome (leader, leader_after_wait, follower, timeout, unavailable).");
         BatchKeys = meter.CreateCounter<long>(PerfKitCachingDiagnostics.Instruments.BatchKeys, "{key}", "Keys asked of batch loaders, by outcome (loaded, missing, failed, coalesced, rejected): coalesced over all is the coalescing ratio.");
         BatchSize = meter.CreateHistogram<int>(PerfKitCachingDiagnostics.Instruments.BatchSize, "{key}", "Distinct keys per call of a batch function, by result (success, failure, timeout).");
         BatchDuration = meter.CreateHistogram<double>(PerfKitCachingDiagnostics.Instruments.BatchDuration, "s", "Duration of a call of a batch function, by result.");
@@ -56,6 +57,8 @@ internal sealed class CacheMetrics
     public Counter<long> OutboxReplayed { get; }
 
     public Counter<long> OutboxDropped { get; }
+
+    public Counter<long> ClusterSingleFlight { get; }
 
     public Counter<long> BatchKeys { get; }
 

@@ -72,4 +72,8 @@ internal static partial class Log
     [LoggerMessage(EventId = 2023, EventName = "ManyFactoryFailedServingStale", Level = LogLevel.Warning,
         Message = "Cache {Cache}: the factory of GetOrCreateManyAsync failed for {KeyCount} keys; {StaleCount} of them are served stale (fail-safe) until {RetryIn} from now, the others get the error")]
     public static partial void ManyFactoryFailedServingStale(ILogger logger, Exception exception, string cache, int keyCount, int staleCount, TimeSpan retryIn);
+
+    [LoggerMessage(EventId = 2024, EventName = "ClusterSingleFlightTimedOut", Level = LogLevel.Warning,
+        Message = "Cache {Cache}: another node held the single-flight lease of key {Key} for {Timeout} without a result in L2; this node runs the factory itself")]
+    public static partial void ClusterSingleFlightTimedOut(ILogger logger, string cache, string key, TimeSpan timeout);
 }
