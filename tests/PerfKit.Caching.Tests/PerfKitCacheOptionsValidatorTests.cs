@@ -22,7 +22,7 @@ public sealed class PerfKitCacheOptionsValidatorTests
             ShrinkFractionUnderPressure = 2,
             DistributedCacheTimeout = TimeSpan.Zero,
             DistributedOutboxCapacity = 0,
-            DefaultEntryOptions = new CacheEntryOptions { Duration = TimeSpan.Zero, Size = -1, EagerRefreshThreshold = 1.5 },
+            DefaultEntryOptions = new CacheEntryOptions { Duration = TimeSpan.Zero, Size = -1, EagerRefreshThreshold = 1.5, ClusterSingleFlightTimeout = TimeSpan.Zero },
         };
 
         var act = () => new PerfKitCache(options);
@@ -35,6 +35,7 @@ public sealed class PerfKitCacheOptionsValidatorTests
         failures.Should().Contain(f => f.Contains("CacheEntryOptions.Duration must be positive", StringComparison.Ordinal));
         failures.Should().Contain(f => f.Contains("CacheEntryOptions.Size must not be negative", StringComparison.Ordinal));
         failures.Should().Contain(f => f.Contains("CacheEntryOptions.EagerRefreshThreshold", StringComparison.Ordinal));
+        failures.Should().Contain(f => f.Contains("CacheEntryOptions.ClusterSingleFlightTimeout must be positive; it is 00:00:00.", StringComparison.Ordinal));
         failures.Should().NotContain(f => f.Contains("E+18", StringComparison.Ordinal) || f.Contains("E-324", StringComparison.Ordinal));
     }
 
