@@ -7,7 +7,7 @@ namespace PerfKit.Monitoring.Internal;
 /// 2^40 (about 1.1e12), 1,024 buckets. The index is read straight from the bits of the double: the exponent picks the
 /// octave, the top 4 bits of the mantissa the bucket inside it. A bucket spans at most 1/16 of its lower bound, so its
 /// midpoint is within 1/32 (3.125%) of any value in it: the relative error of every percentile. Values below the range
-/// (zero, negatives) count in bucket 0, values above it (and NaN) in the last bucket.
+/// (zero, negatives, and NaN, whose sign bit .NET sets) count in bucket 0, values above it in the last bucket.
 /// </summary>
 internal static class LogLinearBuckets
 {
