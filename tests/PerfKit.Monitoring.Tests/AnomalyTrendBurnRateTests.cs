@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using PerfKit.Monitoring.Alerting;
 using PerfKit.Monitoring.Notifications;
 
@@ -162,5 +163,30 @@ public sealed class AnomalyTrendBurnRateTests
     private sealed class StrongBox
     {
         public double Value { get; set; }
+    }
+}
+
+public sealed class TrendGroupingTests
+{
+    [Fact]
+    public void Trend_SumsTheSeriesOfAllGenerations_IntoOneAlert()
+    {
+        const double MB = 1024 * 1024;
+        using var monitor = new TestMonitor(null, new AlertRuleOptions { Name = "leak", Kind = AlertRuleKind.Trend, Metric = "heap", Threshold = 10 * MB, Limit = 4096 * MB });
+        var step = 0;
+        monitor.Meter.CreateObservableUpDownCounter("heap", () => new[]
+        {
+            new Measurement<double>(10 * MB, new KeyValuePair<string, object?>("gc.heap.generation", "gen0")),
+            new Measurement<double>((100 * MB) + (step * MB), new KeyValuePair<string, object?>("gc.heap.generation", "gen2")),
+        });
+        for (; step < 20; step++)
+        {
+            monitor.Tick();
+        }
+
+        var firing = monitor.Sink.Received.Should().ContainSingle().Subject;
+        firing.Labels.Keys.Should().BeEquivalentTo("alertname", "severity");
+        firing.Value.Should().BeApproximately(360 * MB, 0.001);
+        firing.Annotations["description"].Should().Contain("+360 MB/h");
     }
 }

@@ -132,3 +132,62 @@ public sealed class CollectionTests
         (GC.GetAllocatedBytesForCurrentThread() - before).Should().Be(0);
     }
 }
+
+public sealed class CollectionSoakAndRuntimeTests
+{
+    [Fact]
+    public async Task ConcurrentRecording_FromManyThreads_LosesNoMeasurement()
+    {
+        using var monitor = new TestMonitor(o => o.SeriesTags["soak"] = ["route"]);
+        var histogram = monitor.Meter.CreateHistogram<double>("soak");
+        var counter = monitor.Meter.CreateCounter<long>("soak.count");
+        string[] routes = ["/a", "/b", "/c", "/d", "/e", "/f"];
+        const int PerThread = 50_000;
+        await Task.WhenAll(Enumerable.Range(0, 4).Select(t => Task.Run(() =>
+        {
+            for (var i = 0; i < PerThread; i++)
+            {
+                // New string instances for half of them: the lookup by value must find the same series.
+                var route = i % 2 == 0 ? routes[(i + t) % routes.Length] : new string(routes[(i + t) % routes.Length].AsSpan());
+                histogram.Record(0.001 * (1 + (i % 100)), new KeyValuePair<string, object?>("route", route), new KeyValuePair<string, object?>("thread", t));
+                counter.Add(1, new KeyValuePair<string, object?>("route", route));
+            }
+        })));
+        monitor.Tick();
+
+        var series = monitor.Monitor.GetSnapshot().Series;
+        series.Where(s => s.Instrument == "soak").Should().HaveCount(routes.Length);
+        series.Where(s => s.Instrument == "soak").Sum(s => s.Count).Should().Be(4 * PerThread);
+        series.Where(s => s.Instrument == "soak.count").Sum(s => s.Sum).Should().Be(4 * PerThread);
+    }
+
+    [Fact]
+    public void DisposedMeters_TheirInstrumentsAreDropped()
+    {
+        using var monitor = new TestMonitor(o => o.Meters.Add("Short.*"));
+        var meter = new Meter("Short." + Guid.NewGuid().ToString("N"));
+        meter.CreateCounter<int>("short.lived").Add(1);
+        monitor.Tick();
+        monitor.Monitor.GetSnapshot().Series.Should().Contain(s => s.Instrument == "short.lived");
+
+        meter.Dispose();
+        monitor.Tick();
+
+        monitor.Monitor.GetSnapshot().Series.Should().NotContain(s => s.Instrument == "short.lived");
+    }
+
+    [Fact]
+    public void DefaultMeters_IncludeTheRuntimesInstruments()
+    {
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+        using var monitor = new MetricsMonitor(new MonitoringOptions(), new PerfKitMonitoringDependencies { TimeProvider = time });
+        monitor.Start();
+        GC.Collect();
+        time.Advance(TimeSpan.FromSeconds(10));
+        time.Advance(TimeSpan.FromSeconds(10));
+
+        var names = monitor.GetSnapshot().Series.Where(s => s.Meter == "System.Runtime").Select(s => s.Instrument).ToHashSet();
+
+        names.Should().Contain(["dotnet.process.cpu.time", "dotnet.gc.collections", "dotnet.gc.last_collection.heap.size", "dotnet.thread_pool.thread.count", "dotnet.monitor.lock_contentions", "dotnet.process.memory.working_set"]);
+    }
+}

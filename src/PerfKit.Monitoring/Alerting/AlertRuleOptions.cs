@@ -45,7 +45,8 @@ public sealed class AlertRuleOptions
     /// <summary>
     /// How matching series are grouped into alerts. <see langword="null"/> (the default): one alert per series. Empty:
     /// all matching series form one alert (for example CPU time over both <c>cpu.mode</c> values). Otherwise one alert
-    /// per distinct value set of these tags.
+    /// per distinct value set of these tags. Blank names are ignored, so <c>[""]</c> in configuration (where an empty
+    /// list cannot be written) also means one alert. Trend rules default to one alert (the heap over all generations).
     /// </summary>
     public IList<string>? GroupBy { get; set; }
 

@@ -37,6 +37,8 @@ internal sealed class AlertGroup
     public double BandHigh { get; set; } = double.NaN;
 
     // Trend: the samples (hours since start, value) taken when the value changed, a ring.
+    public DateTimeOffset? TrendOrigin { get; set; }
+
     public double[]? TrendX { get; set; }
 
     public double[]? TrendY { get; set; }

@@ -57,8 +57,6 @@ internal sealed class InstrumentState
     /// <summary>Every series, overflow included; a new array when a series is added.</summary>
     public Series[] AllSeries => Volatile.Read(ref _all);
 
-    public bool Completed { get; set; }
-
     public long OverflowMeasurements => Volatile.Read(ref _overflow)?.OverflowMeasurements ?? 0;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

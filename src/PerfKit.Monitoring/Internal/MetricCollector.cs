@@ -29,13 +29,7 @@ internal sealed class MetricCollector : IDisposable
         _listener = new MeterListener
         {
             InstrumentPublished = OnInstrumentPublished,
-            MeasurementsCompleted = static (instrument, state) =>
-            {
-                if (state is InstrumentState s)
-                {
-                    s.Completed = true;
-                }
-            },
+            MeasurementsCompleted = OnMeasurementsCompleted,
         };
         _listener.SetMeasurementEventCallback<double>(static (_, value, tags, state) => ((InstrumentState)state!).Record(value, tags));
         _listener.SetMeasurementEventCallback<float>(static (_, value, tags, state) => ((InstrumentState)state!).Record(value, tags));
@@ -113,6 +107,23 @@ internal sealed class MetricCollector : IDisposable
         }
 
         listener.EnableMeasurementEvents(instrument, state);
+    }
+
+    /// <summary>A disposed meter's instrument (or the listener's end): its series go, so instruments of short-lived meters do not pile up.</summary>
+    private void OnMeasurementsCompleted(Instrument instrument, object? state)
+    {
+        if (state is not InstrumentState s)
+        {
+            return;
+        }
+
+        lock (_sync)
+        {
+            if (CopyOnWriteArray.Remove(ref _instruments, s))
+            {
+                Version++;
+            }
+        }
     }
 
     internal static (SeriesKind Kind, bool ObservableCounter) KindOf(Instrument instrument)

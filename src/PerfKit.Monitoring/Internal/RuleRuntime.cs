@@ -38,7 +38,10 @@ internal sealed class RuleRuntime
         MeterName = options.Meter;
         _windowSlots = Math.Max(1, (int)(options.Window.Ticks / interval.Ticks));
         _filter = [.. options.Tags];
-        _groupBy = options.GroupBy is null ? null : [.. options.GroupBy];
+        // Blank entries are ignored, so [""] in configuration (where an empty list cannot be written) means "one alert".
+        // A trend rule watches the heap as a whole: its series (one per GC generation) form one alert unless grouped.
+        _groupBy = options.GroupBy is { } groupBy ? [.. groupBy.Where(static g => !string.IsNullOrWhiteSpace(g))]
+            : options.Kind == AlertRuleKind.Trend ? [] : null;
         _burnWindows = options.BurnRateWindows.Count > 0 ? [.. options.BurnRateWindows] : DefaultBurnRateWindows;
         if (options.Kind == AlertRuleKind.Trend)
         {
@@ -171,7 +174,9 @@ internal sealed class RuleRuntime
         {
             // A new value after a GC: one sample. An unchanged value is the same GC read again.
             group.TrendLastValue = value;
-            group.TrendX[group.TrendNext] = now.ToUnixTimeMilliseconds() / 3_600_000.0;
+            // Hours since the group's first sample: small numbers keep the slopes' precision.
+            group.TrendOrigin ??= now;
+            group.TrendX[group.TrendNext] = (now - group.TrendOrigin.Value).TotalHours;
             group.TrendY[group.TrendNext] = value;
             group.TrendNext = (group.TrendNext + 1) % n;
             group.TrendCount = Math.Min(group.TrendCount + 1, n);
