@@ -16,7 +16,7 @@ public enum AlertRuleKind
     /// <summary>
     /// The robust (Theil–Sen) slope of a value sampled each time it changes — by default the heap size after each GC —
     /// against <see cref="AlertRuleOptions.Threshold"/> in units per hour: a suspected leak, with the time until
-    /// <see cref="AlertRuleOptions.Limit"/> (or PerfKit.Memory's budget) is reached.
+    /// <see cref="AlertRuleOptions.Limit"/> (or PerfKit.Memory's budget) is reached. The alert's value is the slope per hour.
     /// </summary>
     Trend = 2,
 
@@ -24,6 +24,7 @@ public enum AlertRuleKind
     /// A multiwindow SLO burn rate on a latency histogram: the share of measurements above
     /// <see cref="AlertRuleOptions.LatencyThreshold"/>, divided by the error budget (1 − <see cref="AlertRuleOptions.Objective"/>),
     /// over each pair of <see cref="AlertRuleOptions.BurnRateWindows"/>; fires when both windows of a pair burn faster than its factor.
+    /// The alert's value is the largest, over the pairs, of the slower window's burn rate divided by the pair's factor (above 1: burning).
     /// </summary>
     BurnRate = 3,
 }

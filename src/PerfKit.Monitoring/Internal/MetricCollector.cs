@@ -25,7 +25,8 @@ internal sealed class MetricCollector : IDisposable
         _maxSeries = options.MaxSeriesPerInstrument;
         _exactMeters = [.. options.Meters.Where(static m => !m.EndsWith('*')).Distinct(StringComparer.Ordinal)];
         _meterPrefixes = [.. options.Meters.Where(static m => m.EndsWith('*')).Select(static m => m[..^1]).Distinct(StringComparer.Ordinal)];
-        _seriesTags = options.SeriesTags.ToDictionary(static p => p.Key, static p => p.Value.Distinct(StringComparer.Ordinal).ToArray(), StringComparer.Ordinal);
+        // Interned: instrumented code passes tag names as literals (interned), so the lookup's reference compare of names hits.
+        _seriesTags = options.SeriesTags.ToDictionary(static p => p.Key, static p => p.Value.Distinct(StringComparer.Ordinal).Select(string.Intern).ToArray(), StringComparer.Ordinal);
         _listener = new MeterListener
         {
             InstrumentPublished = OnInstrumentPublished,
