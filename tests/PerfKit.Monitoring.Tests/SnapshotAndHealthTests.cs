@@ -93,6 +93,28 @@ public sealed class SnapshotAndHealthTests
     }
 
     [Fact]
+    public void TrendRule_WithoutALimit_ProjectsToPerfKitMemorysBudget()
+    {
+        // In this class (run one test at a time) because it creates a meter named PerfKit.Memory too.
+        const double MB = 1024 * 1024;
+        using var memoryMeter = new Meter("PerfKit.Memory");
+        memoryMeter.CreateObservableGauge("perfkit.memory.budget", () => (long)(512 * MB));
+        using var monitor = new TestMonitor(
+            o => o.Meters.Add("PerfKit.Memory"),
+            new AlertRuleOptions { Name = "leak", Kind = AlertRuleKind.Trend, Metric = "heap", Threshold = 10 * MB });
+        var heap = 100 * MB;
+        monitor.Meter.CreateObservableGauge("heap", () => heap);
+        for (var i = 0; i < 10; i++)
+        {
+            heap += 10 * MB; // +3,600 MB/h at one tick per 10 s; it fires at the fifth sample, 150 MB: (512 - 150) / 3600 h ≈ 6 min
+            monitor.Tick();
+        }
+
+        var description = monitor.Sink.Received.Should().ContainSingle().Subject.Annotations["description"];
+        description.Should().Be("leak suspected, +3600 MB/h, limit 512 MB reached in about 6 min.");
+    }
+
+    [Fact]
     public void EveryPublishedInstrument_IsListedInTheDiagnostics()
     {
         var listed = typeof(PerfKitMonitoringDiagnostics.Instruments).GetFields().Select(f => (string)f.GetRawConstantValue()!).ToHashSet();
