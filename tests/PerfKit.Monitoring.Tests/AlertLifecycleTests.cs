@@ -261,3 +261,27 @@ public sealed class AlertLifecycleTests
         public void Publish(AlertNotification notification) => throw new InvalidOperationException("down");
     }
 }
+
+public sealed class AlertSeriesGoneTests
+{
+    [Fact]
+    public void AFiringAlertWhoseMeterIsDisposed_Resolves()
+    {
+        var meter = new System.Diagnostics.Metrics.Meter("Gone." + Guid.NewGuid().ToString("N"));
+        var options = new MonitoringOptions { Meters = [meter.Name] };
+        options.Rules.Add(new AlertRuleOptions { Name = "v", Meter = meter.Name, Metric = "v", Aggregation = AlertAggregation.Last, Threshold = 10, Window = TimeSpan.FromSeconds(10) });
+        var sink = new RecordingSink();
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+        using var own = new MetricsMonitor([sink], options, new PerfKitMonitoringDependencies { TimeProvider = time });
+        own.Start();
+        meter.CreateGauge<double>("v").Record(50);
+        time.Advance(TimeSpan.FromSeconds(10));
+        sink.Statuses.Should().Equal(AlertStatus.Firing);
+
+        meter.Dispose();
+        time.Advance(TimeSpan.FromSeconds(10));
+
+        sink.Statuses.Should().Equal(AlertStatus.Firing, AlertStatus.Resolved);
+        own.GetSnapshot().ActiveAlerts.Should().BeEmpty();
+    }
+}

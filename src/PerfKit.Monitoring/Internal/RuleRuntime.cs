@@ -74,18 +74,29 @@ internal sealed class RuleRuntime
 
         foreach (var group in _groups)
         {
+            bool hasData, breach, clear;
+            double value;
             if (!group.HasMembers)
             {
-                continue;
+                // Its series are gone (their meter was disposed): an active alert clears rather than firing for ever.
+                if (group.Instance.State == AlertState.Inactive && group.Instance.NotifiedFiringSince is null)
+                {
+                    continue;
+                }
+
+                (hasData, breach, clear, value) = (true, false, true, double.NaN);
+            }
+            else
+            {
+                (hasData, breach, clear, value) = Options.Kind switch
+                {
+                    AlertRuleKind.Anomaly => Anomaly(group),
+                    AlertRuleKind.Trend => Trend(group, now, budget),
+                    AlertRuleKind.BurnRate => BurnRate(group),
+                    _ => Threshold(group),
+                };
             }
 
-            var (hasData, breach, clear, value) = Options.Kind switch
-            {
-                AlertRuleKind.Anomaly => Anomaly(group),
-                AlertRuleKind.Trend => Trend(group, now, budget),
-                AlertRuleKind.BurnRate => BurnRate(group),
-                _ => Threshold(group),
-            };
             group.Value = value;
             var transition = group.Instance.Step(now, hasData, breach, clear, value);
             if (transition is { } status)
