@@ -34,6 +34,7 @@ public sealed partial class MetricsMonitor : IDisposable, IAsyncDisposable
     private readonly HashSet<InstrumentState> _overflowLogged = [];
     private readonly Func<double> _budget;
     private readonly Action<AlertNotification> _publish;
+    private readonly Action<RuleRuntime, AlertGroup> _flappingChanged;
     private IAlertSink[]? _sinks;
     private int _historyNext;
     private int _historyCount;
@@ -75,6 +76,17 @@ public sealed partial class MetricsMonitor : IDisposable, IAsyncDisposable
         _history = new AlertNotification[options.AlertHistoryCapacity];
         _budget = () => ReadLast(KnownInstruments.MemoryMeter, KnownInstruments.MemoryBudget);
         _publish = Publish;
+        _flappingChanged = (rule, group) =>
+        {
+            if (group.Instance.Flapping)
+            {
+                Log.AlertFlapping(_logger, rule.Options.Name, group.Fingerprint, rule.Options.FlapThreshold, rule.Options.FlapWindow);
+            }
+            else
+            {
+                Log.AlertCalmed(_logger, rule.Options.Name, group.Fingerprint, group.Instance.State.ToString());
+            }
+        };
         _metrics = MonitoringMetrics.For(dependencies?.MeterFactory);
         _metrics.Track(this);
     }
@@ -253,7 +265,7 @@ public sealed partial class MetricsMonitor : IDisposable, IAsyncDisposable
             {
                 try
                 {
-                    rule.Evaluate(_collector, now, _budget, _publish);
+                    rule.Evaluate(_collector, now, _budget, _publish, _flappingChanged);
                 }
                 catch (Exception ex)
                 {

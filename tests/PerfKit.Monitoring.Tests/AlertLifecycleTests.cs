@@ -169,12 +169,14 @@ public sealed class AlertLifecycleTests
         var alert = monitor.Monitor.GetSnapshot().ActiveAlerts.Should().ContainSingle().Subject;
         alert.Flapping.Should().BeTrue();
         alert.State.Should().Be(AlertState.Firing);
+        monitor.Logs.Collector.GetSnapshot().Should().ContainSingle(r => r.Id.Id == 4007);
 
         // It keeps firing; when the flapping ends, the state is published once.
         Feed(monitor, Enumerable.Repeat(150.0, 12).ToArray());
         monitor.Sink.Statuses.Should().Equal(AlertStatus.Firing, AlertStatus.Resolved, AlertStatus.Firing, AlertStatus.Resolved, AlertStatus.Firing);
         Feed(monitor, 50);
         monitor.Sink.Statuses.Should().Equal(AlertStatus.Firing, AlertStatus.Resolved, AlertStatus.Firing, AlertStatus.Resolved, AlertStatus.Firing, AlertStatus.Resolved);
+        monitor.Logs.Collector.GetSnapshot().Should().ContainSingle(r => r.Id.Id == 4008);
     }
 
     [Fact]

@@ -1,4 +1,6 @@
 using System.Diagnostics.Metrics;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Time.Testing;
 using PerfKit.Monitoring.Alerting;
 using PerfKit.Monitoring.Notifications;
@@ -21,7 +23,7 @@ internal sealed class TestMonitor : IDisposable
 
         configure?.Invoke(options);
         Options = options;
-        Monitor = new MetricsMonitor([Sink], options, new PerfKitMonitoringDependencies { TimeProvider = Time });
+        Monitor = new MetricsMonitor([Sink], options, new PerfKitMonitoringDependencies { TimeProvider = Time, LoggerFactory = LoggerFactory.Create(b => b.AddProvider(Logs)) });
         Monitor.Start();
     }
 
@@ -34,6 +36,8 @@ internal sealed class TestMonitor : IDisposable
     public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 11, 29, 12, 0, 0, TimeSpan.Zero));
 
     public RecordingSink Sink { get; } = new();
+
+    public FakeLoggerProvider Logs { get; } = new();
 
     public MetricsMonitor Monitor { get; }
 

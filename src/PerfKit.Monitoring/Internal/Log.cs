@@ -33,4 +33,12 @@ internal static partial class Log
     [LoggerMessage(EventId = 4006, EventName = "SeriesOverflow", Level = LogLevel.Warning,
         Message = "The instrument {Meter}/{Instrument} reached its cap of {Cap} series; further tag sets go to its overflow series (otel.metric.overflow=true). Select fewer tags with MonitoringOptions.SeriesTags.")]
     public static partial void SeriesOverflow(ILogger logger, string meter, string instrument, int cap);
+
+    [LoggerMessage(EventId = 4007, EventName = "AlertFlapping", Level = LogLevel.Warning,
+        Message = "Alert {RuleName} ({Fingerprint}) is flapping: more than {FlapThreshold} state changes in {FlapWindow}; its notifications are held back until it calms down.")]
+    public static partial void AlertFlapping(ILogger logger, string ruleName, string fingerprint, int flapThreshold, TimeSpan flapWindow);
+
+    [LoggerMessage(EventId = 4008, EventName = "AlertCalmed", Level = LogLevel.Information,
+        Message = "Alert {RuleName} ({Fingerprint}) stopped flapping; its state ({State}) is published if it changed.")]
+    public static partial void AlertCalmed(ILogger logger, string ruleName, string fingerprint, string state);
 }

@@ -58,7 +58,7 @@ internal sealed class RuleRuntime
 
     public IReadOnlyList<AlertGroup> Groups => _groups;
 
-    public void Evaluate(MetricCollector collector, DateTimeOffset now, Func<double> budget, Action<AlertNotification> publish)
+    public void Evaluate(MetricCollector collector, DateTimeOffset now, Func<double> budget, Action<AlertNotification> publish, Action<RuleRuntime, AlertGroup>? flappingChanged = null)
     {
         Refresh(collector);
         foreach (var group in _groups)
@@ -98,7 +98,13 @@ internal sealed class RuleRuntime
             }
 
             group.Value = value;
+            var wasFlapping = group.Instance.Flapping;
             var transition = group.Instance.Step(now, hasData, breach, clear, value);
+            if (group.Instance.Flapping != wasFlapping)
+            {
+                flappingChanged?.Invoke(this, group);
+            }
+
             if (transition is { } status)
             {
                 var startsAt = group.Instance.NotifiedFiringSince ?? now;
