@@ -10,7 +10,14 @@ public sealed class PackageConventionsTests
     public void ExportedTypes_LiveInThePackageNamespace() =>
         PackageConventions.ExportedTypesLiveInPackageNamespace(Package);
 
-    // No ServiceCollectionExtensions test: PerfKit.Monitoring has no DI layer yet, and a check over no types could not fail.
+    [Fact]
+    public void ServiceCollectionExtensions_AreNamedAfterThePackage() =>
+        PackageConventions.ServiceCollectionExtensionsAreNamedAfterThePackage(Package);
+
+    [Fact]
+    public void XmlDocs_HaveOneSummaryPerType() =>
+        PackageConventions.XmlDocsHaveOneSummaryPerType(Package);
+
     [Fact]
     public void Diagnostics_IsExported() =>
         Package.GetExportedTypes().Should().Contain(typeof(PerfKitMonitoringDiagnostics));
