@@ -29,7 +29,7 @@ public sealed partial class NotificationDispatcher
                 using var linked = CancellationTokenSource.CreateLinkedTokenSource(stopping, timeout.Token);
                 try
                 {
-                    await channel.Notifier.SendAsync(batch.Alerts, linked.Token).ConfigureAwait(false);
+                    await channel.Notifier.SendAsync(new AlertGroup(group.Key, group.Labels, batch.Alerts), linked.Token).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException ex) when (timeout.IsCancellationRequested && !stopping.IsCancellationRequested)
                 {
