@@ -144,18 +144,14 @@ public sealed partial class NotificationDispatcher : IAlertSink, IDisposable, IA
         }
     }
 
-    /// <summary>Stops the workers and the timer; waiting notifications are dropped. Idempotent.</summary>
-    public void Dispose()
-    {
-        if (!Stop())
-        {
-            return;
-        }
+    /// <summary>Stops the workers and the timer, cancelling sends in progress; waiting notifications are dropped. Idempotent.</summary>
+    public void Dispose() => Stop();
 
-        _stopping.Dispose();
-    }
-
-    /// <summary>Stops the workers and the timer and waits for the workers to end; waiting notifications are dropped. Idempotent.</summary>
+    /// <summary>
+    /// Stops the workers and the timer, cancelling sends in progress, and waits for the workers to end (at most
+    /// <see cref="NotificationDispatcherOptions.SendTimeout"/> on the real clock, for a notifier that ignores its
+    /// token); waiting notifications are dropped. Idempotent.
+    /// </summary>
     /// <returns>A task that completes when the workers have ended.</returns>
     public async ValueTask DisposeAsync()
     {
@@ -166,11 +162,12 @@ public sealed partial class NotificationDispatcher : IAlertSink, IDisposable, IA
 
         try
         {
-            await Task.WhenAll(_channels.Select(static c => c.Worker!)).ConfigureAwait(false);
-        }
-        finally
-        {
+            await Task.WhenAll(_channels.Select(static c => c.Worker!)).WaitAsync(_sendTimeout, TimeProvider.System).ConfigureAwait(false);
             _stopping.Dispose();
+        }
+        catch (TimeoutException)
+        {
+            // A notifier ignored its cancellation: leave its worker to end on its own.
         }
     }
 

@@ -49,6 +49,20 @@ public sealed class NotificationDispatcherTests : IDisposable
     }
 
     [Fact]
+    public async Task GroupWaitZero_SendsWithoutWaiting()
+    {
+        var notifier = new ScriptedNotifier();
+        var (dispatcher, probe) = Create(o => o.GroupWait = TimeSpan.Zero, notifier);
+        await using var _ = dispatcher;
+
+        dispatcher.Publish(Firing("HighCpu", Start));
+        _time.Advance(TimeSpan.Zero);
+        await probe.NextAsync(DispatcherEvent.Sent);
+
+        notifier.Calls.Should().ContainSingle();
+    }
+
+    [Fact]
     public async Task StillFiring_IsRepeatedEveryRepeatInterval()
     {
         var notifier = new ScriptedNotifier();
