@@ -157,6 +157,104 @@ public sealed class NotificationDispatcherTests : IDisposable
     }
 
     [Fact]
+    public async Task FiringSupersededByItsResolveDuringRetries_SendsNothingMore()
+    {
+        var notifier = new ScriptedNotifier();
+        notifier.ThenFail(1);
+        var (dispatcher, probe) = Create(null, notifier);
+        await using var _ = dispatcher;
+
+        dispatcher.Publish(Firing("Blip", Start));
+        _time.Advance(TimeSpan.FromSeconds(30));
+        var wait = await probe.NextAsync(DispatcherEvent.RetryWait);
+        dispatcher.Publish(Resolved("Blip", Start, _time.GetUtcNow()));
+        _time.Advance(wait.Delay);
+        await probe.NextAsync(DispatcherEvent.Skipped);
+        _time.Advance(TimeSpan.FromHours(2));
+
+        notifier.Delivered.Should().BeEmpty("the retry reads the group's state then: the alert is over and the receiver never knew");
+        probe.TryRead(out var extra).Should().BeFalse("nothing is left to send (got {0})", extra);
+    }
+
+    [Fact]
+    public async Task FiringDeliveredWhileItResolved_IsFollowedByItsResolve()
+    {
+        var notifier = new ScriptedNotifier();
+        var entered = new TaskCompletionSource();
+        var release = new TaskCompletionSource();
+        notifier.Then(async _ => { entered.SetResult(); await release.Task; });
+        var (dispatcher, probe) = Create(null, notifier);
+        await using var _ = dispatcher;
+
+        dispatcher.Publish(Firing("HighCpu", Start));
+        _time.Advance(TimeSpan.FromSeconds(30));
+        await entered.Task.WithTimeout();
+        dispatcher.Publish(Resolved("HighCpu", Start, _time.GetUtcNow()));
+        release.SetResult();
+        await probe.NextAsync(DispatcherEvent.Sent);
+        _time.Advance(TimeSpan.FromMinutes(5));
+        await probe.NextAsync(DispatcherEvent.Sent);
+
+        notifier.Delivered.Select(c => c.Single().Status).Should().Equal(AlertStatus.Firing, AlertStatus.Resolved);
+    }
+
+    [Fact]
+    public async Task ConcurrentPublishers_NeverSendAResolveWithoutItsFiring()
+    {
+        var notifier = new ScriptedNotifier();
+        var attempt = 0;
+        notifier.Otherwise = _ => Interlocked.Increment(ref attempt) % 3 == 0 ? throw new HttpRequestException("flaky") : Task.CompletedTask;
+        var (dispatcher, probe) = Create(o => { o.GroupWait = TimeSpan.FromSeconds(1); o.GroupInterval = TimeSpan.FromSeconds(5); o.RepeatInterval = TimeSpan.FromMinutes(1); o.MaxAttempts = 1; }, notifier);
+        await using var _ = dispatcher;
+
+        var publishers = Enumerable.Range(0, 4).Select(p => Task.Run(() =>
+        {
+            for (var i = 0; i < 2000; i++)
+            {
+                var rule = $"Rule{(p * 7 + i) % 20}";
+                dispatcher.Publish(i % 2 == 0 ? Firing(rule, Start) : Resolved(rule, Start, Start.AddSeconds(i)));
+            }
+        })).ToArray();
+        while (!publishers.All(t => t.IsCompleted))
+        {
+            _time.Advance(TimeSpan.FromSeconds(1));
+            await Task.Yield();
+        }
+
+        await Task.WhenAll(publishers).WithTimeout();
+        for (var i = 0; i < 200; i++)
+        {
+            _time.Advance(TimeSpan.FromSeconds(5));
+            await Task.Yield();
+        }
+
+        while ((await probe.NextAsync()).Kind != DispatcherEvent.Sent)
+        {
+            // at least one delivery has happened before the invariant is read (the workers run on their own threads)
+        }
+
+        var delivered = new Dictionary<string, bool>();
+        foreach (var call in notifier.Delivered)
+        {
+            foreach (var alert in call)
+            {
+                var firing = delivered.GetValueOrDefault(alert.Fingerprint);
+                if (alert.Status == AlertStatus.Resolved)
+                {
+                    firing.Should().BeTrue("a resolve of {0} must follow a delivered firing", alert.RuleName);
+                    delivered[alert.Fingerprint] = false;
+                }
+                else
+                {
+                    delivered[alert.Fingerprint] = true;
+                }
+            }
+        }
+
+        notifier.Delivered.Should().NotBeEmpty();
+    }
+
+    [Fact]
     public async Task Resolved_IsSentOnlyAfterADeliveredFiring()
     {
         var notifier = new ScriptedNotifier();
