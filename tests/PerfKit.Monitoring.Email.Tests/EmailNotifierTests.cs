@@ -123,6 +123,23 @@ public sealed class EmailNotifierTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ARejectedRecipient_IsAPermanentFailure_NotRetried()
+    {
+        await using var server = new SmtpTestServer { RejectRecipients = true };
+        server.Start();
+        var (dispatcher, probe) = Dispatch(new EmailNotifier(Options(o => o.Port = server.Port), new PerfKitMonitoringDependencies { TimeProvider = _time }));
+        await using var _ = dispatcher;
+
+        dispatcher.Publish(Firing("HighCpu", Start));
+        _time.Advance(TimeSpan.FromSeconds(30));
+        await probe.NextAsync(DispatcherEvent.Failed);
+
+        _meters.Sum(Instruments.NotificationsFailed, "email", "rejected").Should().Be(1);
+        _meters.Sum(Instruments.NotificationsRetried, "email").Should().Be(0);
+        server.Received.Should().Be(0);
+    }
+
+    [Fact]
     public async Task ServerDown_IsRetried_ThenAMeteredFailure_ThenRecoveryDelivers()
     {
         var (dispatcher, probe) = Dispatch(Notifier(), o => o.MaxAttempts = 3);

@@ -23,6 +23,8 @@ internal sealed class SmtpTestServer : IAsyncDisposable
 
     public (string User, string Password)? RequiredCredentials { get; init; }
 
+    public bool RejectRecipients { get; init; }
+
     public int Received { get; private set; }
 
     public void Start()
@@ -36,6 +38,11 @@ internal sealed class SmtpTestServer : IAsyncDisposable
         var options = new SmtpServerOptionsBuilder().ServerName("localhost").Endpoint(endpoint.Build()).Build();
         var services = new SmtpServer.ComponentModel.ServiceProvider();
         services.Add(new Store(this));
+        if (RejectRecipients)
+        {
+            services.Add(new DelegatingMailboxFilter((SmtpServer.Mail.IMailbox from, SmtpServer.Mail.IMailbox to) => false));
+        }
+
         if (RequiredCredentials is { } credentials)
         {
             services.Add(new DelegatingUserAuthenticator((user, password) => user == credentials.User && password == credentials.Password));
