@@ -205,6 +205,48 @@ public sealed class WebhookNotifierTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ReceiverDownWhenTheAlertResolves_ComesBack_ReceivesOneResolved_NoStorm()
+    {
+        await using var notifier = Notifier();
+        var (dispatcher, probe) = Dispatch(notifier, o => o.MaxAttempts = 2);
+        await using var _ = dispatcher;
+        dispatcher.Publish(Firing("HighCpu", Start));
+        _time.Advance(TimeSpan.FromSeconds(30));
+        await probe.NextAsync(DispatcherEvent.Sent);
+
+        _receiver.Otherwise = c =>
+        {
+            c.Response.StatusCode = 503;
+            return Task.CompletedTask;
+        };
+        dispatcher.Publish(Resolved("HighCpu", Start, _time.GetUtcNow()));
+        _time.Advance(TimeSpan.FromMinutes(5));
+        for (var interval = 0; interval < 3; interval++)
+        {
+            _time.Advance((await probe.NextAsync(DispatcherEvent.RetryWait)).Delay);
+            await probe.NextAsync(DispatcherEvent.Failed);
+            dispatcher.Publish(Resolved("HighCpu", Start, _time.GetUtcNow())); // a duplicate resolve changes nothing
+            _time.Advance(TimeSpan.FromMinutes(5));
+        }
+
+        _receiver.Otherwise = static _ => Task.CompletedTask;
+        var next = await probe.NextAsync();
+        if (next.Kind == DispatcherEvent.RetryWait)
+        {
+            _time.Advance(next.Delay);
+            next = await probe.NextAsync();
+        }
+
+        next.Kind.Should().Be(DispatcherEvent.Sent);
+        _time.Advance(TimeSpan.FromHours(5));
+        probe.TryRead(out var extra).Should().BeFalse("the episode is over (got {0})", extra);
+        var statuses = _receiver.All.Select(r => JsonDocument.Parse(r.Body).RootElement.GetProperty("status").GetString()).ToList();
+        statuses.Should().StartWith("firing").And.EndWith("resolved");
+        statuses.Skip(1).Should().AllBe("resolved", "only the resolve was retried while the receiver was down");
+        _meters.Sum(Instruments.NotificationsSent, "webhook").Should().Be(2, "one firing and one resolved reached the receiver");
+    }
+
+    [Fact]
     public async Task ARejection_IsNotRetried_AndIsAMeteredFailure()
     {
         await using var notifier = Notifier();
