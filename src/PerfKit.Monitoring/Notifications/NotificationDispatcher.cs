@@ -207,13 +207,13 @@ public sealed partial class NotificationDispatcher : IAlertSink, IDisposable, IA
                 track = new Track(notification, group);
                 channel.Tracks.Add(notification.Fingerprint, track);
                 group.Fingerprints.Add(notification.Fingerprint);
-                MarkChanged(channel, group, now);
+                MarkChanged(group, now);
             }
             else if (track.Latest.Status == AlertStatus.Resolved)
             {
                 // Fired again before its resolve went out: if the firing was delivered the receiver still sees it firing.
                 track.Latest = notification;
-                MarkChanged(channel, track.Group, now);
+                MarkChanged(track.Group, now);
             }
 
             // else: a duplicate of a firing alert (same fingerprint): nothing changes for the receiver.
@@ -227,7 +227,7 @@ public sealed partial class NotificationDispatcher : IAlertSink, IDisposable, IA
         }
 
         track.Latest = notification;
-        MarkChanged(channel, track.Group, now);
+        MarkChanged(track.Group, now);
     }
 
     private Group GroupFor(Channel channel, AlertNotification notification, DateTimeOffset now)
@@ -275,9 +275,8 @@ public sealed partial class NotificationDispatcher : IAlertSink, IDisposable, IA
         return builder.Append('}').ToString();
     }
 
-    private void MarkChanged(Channel channel, Group group, DateTimeOffset now)
+    private void MarkChanged(Group group, DateTimeOffset now)
     {
-        _ = channel;
         if (group.InFlight)
         {
             group.Dirty = true;
@@ -476,7 +475,7 @@ public sealed partial class NotificationDispatcher : IAlertSink, IDisposable, IA
                 if (group.Dirty)
                 {
                     group.Dirty = false;
-                    MarkChanged(channel, group, now);
+                    MarkChanged(group, now);
                 }
                 else if (group.DueAt is null && group.LastSentAt is { } sent && group.Fingerprints.Count > 0)
                 {
