@@ -5,7 +5,7 @@ namespace PerfKit.Monitoring.Notifications;
 // Delivery of one group to one notifier: snapshot, attempts, retries, and what a delivery or a failure changes.
 public sealed partial class NotificationDispatcher
 {
-    private async Task DeliverAsync(Channel channel, Group group, CancellationToken stopping)
+    private async Task<string?> DeliverAsync(Channel channel, Group group, CancellationToken stopping)
     {
         var firstAttemptAt = _time.GetUtcNow();
         for (var attempt = 1; ; attempt++)
@@ -18,8 +18,7 @@ public sealed partial class NotificationDispatcher
 
             if (batch is null)
             {
-                Observer?.Invoke(new DispatcherEvent(channel.Name, DispatcherEvent.Skipped, TimeSpan.Zero));
-                return;
+                return DispatcherEvent.Skipped;
             }
 
             Exception failure;
@@ -43,12 +42,11 @@ public sealed partial class NotificationDispatcher
 
                 _metrics.Sent.Add(1, channel.Tag);
                 Log.NotificationDelivered(_logger, channel.Name, group.Key, batch.Firing.Count, batch.Resolved.Count);
-                Observer?.Invoke(new DispatcherEvent(channel.Name, DispatcherEvent.Sent, TimeSpan.Zero));
-                return;
+                return DispatcherEvent.Sent;
             }
             catch (OperationCanceledException) when (stopping.IsCancellationRequested)
             {
-                return;
+                return null;
             }
 #pragma warning disable CA1031 // Any failure of a notifier is retried or counted, never thrown.
             catch (Exception ex)
@@ -76,8 +74,7 @@ public sealed partial class NotificationDispatcher
                     OnFailed(group, now);
                 }
 
-                Observer?.Invoke(new DispatcherEvent(channel.Name, DispatcherEvent.Failed, TimeSpan.Zero));
-                return;
+                return DispatcherEvent.Failed;
             }
 
             _metrics.Retried.Add(1, channel.Tag);
@@ -90,7 +87,7 @@ public sealed partial class NotificationDispatcher
             }
             catch (OperationCanceledException)
             {
-                return;
+                return null;
             }
         }
     }

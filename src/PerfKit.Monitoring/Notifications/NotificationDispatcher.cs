@@ -105,6 +105,16 @@ public sealed partial class NotificationDispatcher : IAlertSink, IDisposable, IA
     /// <summary>The names of the notifiers this dispatcher delivers to, in registration order.</summary>
     public IReadOnlyList<string> NotifierNames => [.. _channels.Select(static c => c.Name)];
 
+    /// <summary>Test hook: what the dispatcher holds for one notifier (alerts tracked, groups, groups waiting in the outbox).</summary>
+    internal (int Alerts, int Groups, int Waiting) StateOf(string notifier)
+    {
+        lock (_sync)
+        {
+            var channel = _channels.Single(c => c.Name == notifier);
+            return (channel.Tracks.Count, channel.Groups.Count, channel.Outbox.Count);
+        }
+    }
+
     /// <summary>Test hook: told of each dispatcher event (sent, failed, retry-wait with its delay, dropped, skipped).</summary>
     internal Action<DispatcherEvent>? Observer { get; set; }
 
@@ -462,7 +472,7 @@ public sealed partial class NotificationDispatcher : IAlertSink, IDisposable, IA
                 _metrics.QueueDepth.Add(-1, channel.Tag);
             }
 
-            await DeliverAsync(channel, group, stopping).ConfigureAwait(false);
+            var outcome = await DeliverAsync(channel, group, stopping).ConfigureAwait(false);
             lock (_sync)
             {
                 group.InFlight = false;
@@ -484,6 +494,12 @@ public sealed partial class NotificationDispatcher : IAlertSink, IDisposable, IA
                 }
 
                 RemoveEmptyGroups(channel);
+            }
+
+            if (outcome is not null)
+            {
+                // Told after the group's state is settled, so an observer reads the state the event leads to.
+                Observer?.Invoke(new DispatcherEvent(channel.Name, outcome, TimeSpan.Zero));
             }
         }
     }

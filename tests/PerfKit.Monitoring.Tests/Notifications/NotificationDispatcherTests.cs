@@ -446,6 +446,43 @@ public sealed class NotificationDispatcherTests : IDisposable
     }
 
     [Fact]
+    public async Task DeadReceiver_ManyEpisodes_StateStaysBoundedByTheLiveAlerts()
+    {
+        var notifier = new ScriptedNotifier { Otherwise = _ => throw new HttpRequestException("connection refused") };
+        var (dispatcher, probe) = Create(o => { o.MaxAttempts = 1; o.GroupWait = TimeSpan.FromSeconds(1); o.GroupInterval = TimeSpan.FromSeconds(10); o.RepeatInterval = TimeSpan.FromMinutes(1); }, notifier);
+        await using var _ = dispatcher;
+
+        for (var episode = 0; episode < 50; episode++)
+        {
+            for (var rule = 0; rule < 10; rule++)
+            {
+                dispatcher.Publish(Firing($"Rule{rule}", _time.GetUtcNow(), ("episode", "any")));
+            }
+
+            _time.Advance(TimeSpan.FromSeconds(10));
+            for (var failed = 0; failed < 10; failed++)
+            {
+                await probe.NextAsync(DispatcherEvent.Failed);
+            }
+
+            dispatcher.StateOf("test").Alerts.Should().Be(10, "one track per live alert, whatever the episode");
+            for (var rule = 0; rule < 10; rule++)
+            {
+                dispatcher.Publish(Resolved($"Rule{rule}", _time.GetUtcNow(), _time.GetUtcNow(), ("episode", "any")));
+            }
+
+            _time.Advance(TimeSpan.FromSeconds(10));
+            for (var skipped = 0; skipped < 10; skipped++)
+            {
+                await probe.NextAsync(DispatcherEvent.Skipped);
+            }
+        }
+
+        dispatcher.StateOf("test").Should().Be((0, 0, 0), "resolved alerts whose firing was never delivered leave nothing behind");
+        notifier.Delivered.Should().BeEmpty();
+    }
+
+    [Fact]
     public async Task Publish_NeverThrows_EvenWhenANotifierThrowsSynchronously_OrAfterDispose()
     {
         var notifier = new ScriptedNotifier { Otherwise = _ => throw new InvalidOperationException("bug in a notifier") };
