@@ -13,7 +13,9 @@ internal sealed class EmailNotifierOptionsValidator : IValidateOptions<EmailNoti
     {
         ArgumentNullException.ThrowIfNull(options);
         var builder = new ValidateOptionsResultBuilder();
-        var where = string.IsNullOrEmpty(name) ? string.Empty : $" (email '{name}')";
+        const string namePrefix = Microsoft.Extensions.DependencyInjection.PerfKitMonitoringEmailBuilderExtensions.EmailNotifierOptionsName + ":";
+        var shown = name is not null && name.StartsWith(namePrefix, StringComparison.Ordinal) ? name[namePrefix.Length..] : name;
+        var where = string.IsNullOrEmpty(shown) ? string.Empty : $" (email '{shown}')";
         OptionsGuard.NotBlank(builder, Prefix + nameof(EmailNotifierOptions.Name) + where, options.Name);
         OptionsGuard.NotBlank(builder, Prefix + nameof(EmailNotifierOptions.Host) + where, options.Host);
         OptionsGuard.Between(builder, Prefix + nameof(EmailNotifierOptions.Port) + where, options.Port, 1, 65535);

@@ -16,7 +16,9 @@ internal sealed class WebhookNotifierOptionsValidator : IValidateOptions<Webhook
     {
         ArgumentNullException.ThrowIfNull(options);
         var builder = new ValidateOptionsResultBuilder();
-        var where = string.IsNullOrEmpty(name) ? string.Empty : $" (webhook '{name}')";
+        const string namePrefix = Microsoft.Extensions.DependencyInjection.PerfKitMonitoringNotificationsExtensions.WebhookNotifierOptionsName + ":";
+        var shown = name is not null && name.StartsWith(namePrefix, StringComparison.Ordinal) ? name[namePrefix.Length..] : name;
+        var where = string.IsNullOrEmpty(shown) ? string.Empty : $" (webhook '{shown}')";
         OptionsGuard.NotBlank(builder, Prefix + nameof(WebhookNotifierOptions.Name) + where, options.Name);
         if (string.IsNullOrWhiteSpace(options.Url))
         {

@@ -95,7 +95,7 @@ public sealed class NotificationsDependencyInjectionTests
         var start = () => host.StartAsync();
 
         var failure = (await start.Should().ThrowAsync<OptionsValidationException>()).Which;
-        failure.Message.Should().Contain("WebhookNotifierOptions.Url").And.Contain("WebhookNotifierOptions.Secret").And.NotContain("tiny");
+        failure.Message.Should().Contain("WebhookNotifierOptions.Url (webhook 'ops')").And.Contain("WebhookNotifierOptions.Secret (webhook 'ops')").And.NotContain("tiny");
     }
 
     [Fact]
