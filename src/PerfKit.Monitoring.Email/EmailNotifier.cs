@@ -20,8 +20,8 @@ namespace PerfKit.Monitoring.Email;
 /// </summary>
 /// <remarks>
 /// Failures: a server that cannot be reached, a timeout, a 4xx SMTP answer or a dropped connection throw a transient
-/// <see cref="AlertDeliveryException"/> (the dispatcher retries); a 5xx answer (say, a rejected recipient) or failed
-/// authentication throws a permanent one (not retried, counted as <c>rejected</c>). The password is never logged nor in
+/// <see cref="AlertDeliveryException"/> (the dispatcher retries); a 5xx answer (say, a rejected recipient), failed
+/// authentication, or a server without what the options require (STARTTLS) throws a permanent one (not retried, counted as <c>rejected</c>). The password is never logged nor in
 /// a message.
 /// </remarks>
 public sealed class EmailNotifier : IAlertNotifier
@@ -102,6 +102,11 @@ public sealed class EmailNotifier : IAlertNotifier
                 string.Create(CultureInfo.InvariantCulture, $"Email notifier '{Name}': the server answered {code} ({ex.ErrorCode}){(transient ? "" : "; a retry cannot help")}."),
                 transient,
                 innerException: ex);
+        }
+        catch (NotSupportedException ex)
+        {
+            // MailKit's answer when the server lacks what the options require (STARTTLS, authentication): configuration.
+            throw new AlertDeliveryException($"Email notifier '{Name}': {ex.Message}", isTransient: false, innerException: ex);
         }
         catch (AuthenticationException ex)
         {

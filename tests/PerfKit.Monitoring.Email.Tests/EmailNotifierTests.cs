@@ -140,6 +140,18 @@ public sealed class EmailNotifierTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task StartTlsRequired_ButNotOffered_IsAPermanentFailure()
+    {
+        _server.Start();
+        var notifier = Notifier(o => o.Security = EmailSecurity.StartTls);
+
+        var failure = await Assert.ThrowsAsync<AlertDeliveryException>(() => notifier.SendAsync([Firing("HighCpu", Start)], CancellationToken.None));
+
+        failure.IsTransient.Should().BeFalse("a server without STARTTLS will not grow it on a retry");
+        _server.Received.Should().Be(0);
+    }
+
+    [Fact]
     public async Task ServerDown_IsRetried_ThenAMeteredFailure_ThenRecoveryDelivers()
     {
         var (dispatcher, probe) = Dispatch(Notifier(), o => o.MaxAttempts = 3);
