@@ -27,6 +27,10 @@ public sealed class PackageConventionsTests
         PackageConventions.NamespacesDoNotShadowSiblingPackages(Package);
 
     [Fact]
+    public void XmlDocs_HaveOneSummaryPerType() =>
+        PackageConventions.XmlDocsHaveOneSummaryPerType(Package);
+
+    [Fact]
     public void EachPublicType_HasItsOwnFile() =>
         PackageConventions.OnePublicTypePerFile("src/PerfKit.Monitoring.Email");
 }
