@@ -34,7 +34,7 @@ public sealed partial class MetricsMonitor : IDisposable, IAsyncDisposable
     private readonly HashSet<InstrumentState> _overflowLogged = [];
     private readonly Func<double> _budget;
     private readonly Action<AlertNotification> _publish;
-    private readonly Action<RuleRuntime, AlertGroup> _flappingChanged;
+    private readonly Action<RuleRuntime, RuleAlertGroup> _flappingChanged;
     private IAlertSink[]? _sinks;
     private int _historyNext;
     private int _historyCount;

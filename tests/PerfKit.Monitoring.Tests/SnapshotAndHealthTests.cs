@@ -47,7 +47,7 @@ public sealed class SnapshotAndHealthTests
         var history = monitor.Monitor.GetSnapshot().History;
 
         history.Should().HaveCount(3);
-        history.Select(h => h.Status).Should().Equal(Notifications.AlertStatus.Firing, Notifications.AlertStatus.Resolved, Notifications.AlertStatus.Firing);
+        history.Select(h => h.Status).Should().Equal(PerfKit.Monitoring.Notifications.AlertStatus.Firing, PerfKit.Monitoring.Notifications.AlertStatus.Resolved, PerfKit.Monitoring.Notifications.AlertStatus.Firing);
         history[^1].StartsAt.Should().Be(monitor.Time.GetUtcNow());
     }
 

@@ -25,11 +25,11 @@ internal static partial class Log
         Message = "Notifier {Notifier} delivered group {GroupKey}: {FiringCount} firing, {ResolvedCount} resolved")]
     public static partial void NotificationDelivered(ILogger logger, string notifier, string groupKey, int firingCount, int resolvedCount);
 
-    [LoggerMessage(EventId = 4510, EventName = "AlertFiring",
+    [LoggerMessage(EventId = 4510, EventName = "NotifiedAlertFiring",
         Message = "Alert {RuleName} firing ({Severity}) since {StartsAt:O}, value {Value}, fingerprint {Fingerprint}, labels {Labels}, annotations {Annotations}")]
-    public static partial void AlertFiring(ILogger logger, LogLevel level, string ruleName, Alerting.AlertSeverity severity, DateTimeOffset startsAt, double? value, string fingerprint, string labels, string annotations);
+    public static partial void NotifiedAlertFiring(ILogger logger, LogLevel level, string ruleName, Alerting.AlertSeverity severity, DateTimeOffset startsAt, double? value, string fingerprint, string labels, string annotations);
 
-    [LoggerMessage(EventId = 4511, EventName = "AlertResolved", Level = LogLevel.Information,
+    [LoggerMessage(EventId = 4511, EventName = "NotifiedAlertResolved", Level = LogLevel.Information,
         Message = "Alert {RuleName} resolved ({Severity}) at {EndsAt:O}, fired since {StartsAt:O}, fingerprint {Fingerprint}, labels {Labels}")]
-    public static partial void AlertResolved(ILogger logger, string ruleName, Alerting.AlertSeverity severity, DateTimeOffset? endsAt, DateTimeOffset startsAt, string fingerprint, string labels);
+    public static partial void NotifiedAlertResolved(ILogger logger, string ruleName, Alerting.AlertSeverity severity, DateTimeOffset? endsAt, DateTimeOffset startsAt, string fingerprint, string labels);
 }

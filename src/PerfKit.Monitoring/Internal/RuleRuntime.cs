@@ -21,9 +21,9 @@ internal sealed class RuleRuntime
     private readonly int _windowSlots;
     private readonly KeyValuePair<string, string>[] _filter;
     private readonly string[]? _groupBy;
-    private readonly Dictionary<string, AlertGroup> _groupsByKey = new(StringComparer.Ordinal);
-    private readonly List<(Series Series, AlertGroup Group)> _members = [];
-    private readonly List<AlertGroup> _groups = [];
+    private readonly Dictionary<string, RuleAlertGroup> _groupsByKey = new(StringComparer.Ordinal);
+    private readonly List<(Series Series, RuleAlertGroup Group)> _members = [];
+    private readonly List<RuleAlertGroup> _groups = [];
     private readonly BurnRateWindow[] _burnWindows;
     private readonly double[]? _trendScratch;
     private int _collectorVersion = -1;
@@ -56,9 +56,9 @@ internal sealed class RuleRuntime
 
     public string? MeterName { get; }
 
-    public IReadOnlyList<AlertGroup> Groups => _groups;
+    public IReadOnlyList<RuleAlertGroup> Groups => _groups;
 
-    public void Evaluate(MetricCollector collector, DateTimeOffset now, Func<double> budget, Action<AlertNotification> publish, Action<RuleRuntime, AlertGroup>? flappingChanged = null)
+    public void Evaluate(MetricCollector collector, DateTimeOffset now, Func<double> budget, Action<AlertNotification> publish, Action<RuleRuntime, RuleAlertGroup>? flappingChanged = null)
     {
         Refresh(collector);
         foreach (var group in _groups)
@@ -128,7 +128,7 @@ internal sealed class RuleRuntime
         }
     }
 
-    private (bool, bool, bool, double) Threshold(AlertGroup group)
+    private (bool, bool, bool, double) Threshold(RuleAlertGroup group)
     {
         var acc = group.Accumulator;
         var value = acc.Compute(Options.Aggregation, _interval);
@@ -138,7 +138,7 @@ internal sealed class RuleRuntime
         return (hasData, breach, clear, value);
     }
 
-    private (bool, bool, bool, double) Anomaly(AlertGroup group)
+    private (bool, bool, bool, double) Anomaly(RuleAlertGroup group)
     {
         var acc = group.Accumulator;
         var value = acc.Compute(Options.Aggregation, _interval);
@@ -181,7 +181,7 @@ internal sealed class RuleRuntime
         return (hasData, breach, !breach, value);
     }
 
-    private (bool, bool, bool, double) Trend(AlertGroup group, DateTimeOffset now, Func<double> budget)
+    private (bool, bool, bool, double) Trend(RuleAlertGroup group, DateTimeOffset now, Func<double> budget)
     {
         var value = group.Accumulator.Compute(AlertAggregation.Last, _interval);
         var n = Math.Max(2, Options.TrendSamples);
@@ -212,7 +212,7 @@ internal sealed class RuleRuntime
         return (!double.IsNaN(slope), breach, !breach, slope);
     }
 
-    private (bool, bool, bool, double) BurnRate(AlertGroup group)
+    private (bool, bool, bool, double) BurnRate(RuleAlertGroup group)
     {
         var acc = group.Accumulator;
         var longest = _burnWindows.Max(static w => w.Long);
@@ -250,7 +250,7 @@ internal sealed class RuleRuntime
 
         return (hasData, breach, !breach, worst);
 
-        static (long Total, long Bad) Sum(AlertGroup group, int intervals, int size)
+        static (long Total, long Bad) Sum(RuleAlertGroup group, int intervals, int size)
         {
             intervals = Math.Min(Math.Max(1, intervals), group.BurnFilled);
             long total = 0, bad = 0;
@@ -333,7 +333,7 @@ internal sealed class RuleRuntime
         return true;
     }
 
-    private AlertGroup GroupOf(Series series)
+    private RuleAlertGroup GroupOf(Series series)
     {
         IEnumerable<KeyValuePair<string, string>> tags = _groupBy is null
             ? series.Tags
@@ -358,13 +358,13 @@ internal sealed class RuleRuntime
 
         labels["alertname"] = Options.Name;
         labels["severity"] = Options.Severity.ToString().ToLowerInvariant();
-        group = new AlertGroup(Options, labels);
+        group = new RuleAlertGroup(Options, labels);
         _groupsByKey.Add(key, group);
         _groups.Add(group);
         return group;
     }
 
-    private Dictionary<string, string> Annotations(AlertGroup group)
+    private Dictionary<string, string> Annotations(RuleAlertGroup group)
     {
         var annotations = new Dictionary<string, string>(StringComparer.Ordinal)
         {
@@ -387,7 +387,7 @@ internal sealed class RuleRuntime
         _ => $"{Options.Aggregation} of {Metric} {Symbol(Options.Comparison)} {Format(Options.Threshold)}",
     };
 
-    internal string Describe(AlertGroup group)
+    internal string Describe(RuleAlertGroup group)
     {
         var value = Format(group.Value);
         var window = Options.Window.ToString("c", CultureInfo.InvariantCulture);

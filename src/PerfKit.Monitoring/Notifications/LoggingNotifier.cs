@@ -44,11 +44,11 @@ public sealed class LoggingNotifier : IAlertNotifier
                     AlertSeverity.Warning => LogLevel.Warning,
                     _ => LogLevel.Information,
                 };
-                Log.AlertFiring(_logger, level, n.RuleName, n.Severity, n.StartsAt, n.Value, n.Fingerprint, Format(n.Labels), Format(n.Annotations));
+                Log.NotifiedAlertFiring(_logger, level, n.RuleName, n.Severity, n.StartsAt, n.Value, n.Fingerprint, Format(n.Labels), Format(n.Annotations));
             }
             else
             {
-                Log.AlertResolved(_logger, n.RuleName, n.Severity, n.EndsAt, n.StartsAt, n.Fingerprint, Format(n.Labels));
+                Log.NotifiedAlertResolved(_logger, n.RuleName, n.Severity, n.EndsAt, n.StartsAt, n.Fingerprint, Format(n.Labels));
             }
         }
 

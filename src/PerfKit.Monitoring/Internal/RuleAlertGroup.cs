@@ -3,9 +3,9 @@ using PerfKit.Monitoring.Alerting;
 namespace PerfKit.Monitoring.Internal;
 
 /// <summary>The state of one alert of a rule: its labels, lifecycle, window accumulator and the memory its kind needs.</summary>
-internal sealed class AlertGroup
+internal sealed class RuleAlertGroup
 {
-    public AlertGroup(AlertRuleOptions rule, IReadOnlyDictionary<string, string> labels)
+    public RuleAlertGroup(AlertRuleOptions rule, IReadOnlyDictionary<string, string> labels)
     {
         Labels = labels;
         Fingerprint = Notifications.AlertNotification.ComputeFingerprint(labels);
