@@ -90,7 +90,12 @@ public sealed partial class PerfKitCache
             var load = new InFlight();
             if (_inflight.TryAdd(key, load))
             {
-                _ = LoadAsync(key, state, factory, options, readDistributed: false, refreshing: current, load);
+                // On the thread pool, not inline: a factory that blocks before its first await (or a synchronous one)
+                // would otherwise hold up the caller this hit is serving.
+                ThreadPool.UnsafeQueueUserWorkItem(
+                    static s => _ = s.Cache.LoadAsync(s.Key, s.State, s.Factory, s.Options, readDistributed: false, refreshing: s.Current, s.Load),
+                    (Cache: this, Key: key, State: state, Factory: factory, Options: options, Current: current, Load: load),
+                    preferLocal: false);
             }
         }
     }

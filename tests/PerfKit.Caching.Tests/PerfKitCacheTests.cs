@@ -256,6 +256,36 @@ public sealed class PerfKitCacheTests
         later.Should().Be(2);
     }
 
+    [Fact]
+    public async Task EagerRefresh_WithAFactoryThatBlocksItsThread_DoesNotHoldUpTheCallerOfTheHit()
+    {
+        var time = new FakeTimeProvider();
+        using var cache = NewCache(time);
+        var options = new CacheEntryOptions { Duration = TimeSpan.FromSeconds(10), EagerRefreshThreshold = 0.5 };
+        using var release = new ManualResetEventSlim();
+        var calls = 0;
+        var refreshing = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        ValueTask<int> Factory(CacheFactoryContext c, CancellationToken t)
+        {
+            if (Interlocked.Increment(ref calls) == 2)
+            {
+                refreshing.TrySetResult();
+                release.Wait(TimeSpan.FromSeconds(30), Ct); // a synchronous factory that blocks until the test lets it go
+            }
+
+            return ValueTask.FromResult(calls);
+        }
+
+        await cache.GetOrCreateAsync("k", Factory, options, Ct);
+        time.Advance(TimeSpan.FromSeconds(6));
+
+        // Inline, this call would block until `release` is set, which only happens after it returned: the test would hang.
+        var hit = Task.Run(() => cache.GetOrCreateAsync("k", Factory, options, Ct).AsTask(), Ct);
+        (await hit.WaitAsync(TimeSpan.FromSeconds(20), Ct)).Should().Be(1, "the caller gets the current value while the refresh runs elsewhere");
+        await refreshing.Task.WaitAsync(TimeSpan.FromSeconds(20), Ct);
+        release.Set();
+    }
+
     [Theory]
     [InlineData(null)]
     [InlineData("")]
