@@ -40,7 +40,7 @@ public sealed class NamedCacheTests
 
         // One L2 for all: a fresh node of "products" on the same L2 reads the value written above.
         using var otherNode = new PerfKitCache(
-            new PerfKitCacheOptions { Name = "products", DistributedKeyPrefix = "products:" },
+            new PerfKitCacheOptions { Name = "products", DistributedKeyPrefix = PerfKitCachingServiceCollectionExtensions.NamedCacheKeyPrefix("products") },
             new PerfKitCacheDependencies { DistributedCache = new DistributedCacheAdapter(provider.GetRequiredService<Microsoft.Extensions.Caching.Distributed.IDistributedCache>()) });
         (await otherNode.GetOrCreateAsync("42", (_, _) => ValueTask.FromResult("wrong"), cancellationToken: Ct)).Should().Be("lamp");
 
@@ -122,6 +122,33 @@ public sealed class NamedCacheTests
         host.Services.GetRequiredService<IOptionsMonitor<PerfKitCacheOptions>>().Get(PerfKitCachingServiceCollectionExtensions.PerfKitCacheOptionsNameFor("users")).MaximumEntries.Should().Be(7);
         requests.GetMeasurementSnapshot().Should().Contain(m => Equals(m.Tags[PerfKitCachingDiagnostics.Tags.Cache], "users"));
     }
+
+    [Fact]
+    public async Task KeysOfTheUnnamedCacheAndOfNamedCachesWhoseNamesPrefixEachOther_NeverMeet()
+    {
+        var services = new ServiceCollection().AddLogging();
+        services.AddDistributedMemoryCache();
+        services.AddPerfKitCaching();
+        services.AddPerfKitCaching("products");
+        services.AddPerfKitCaching("a");
+        services.AddPerfKitCaching("a:b");
+        await using var provider = services.BuildServiceProvider();
+        await using var other = new ServiceCollection().AddLogging()
+            .AddSingleton(provider.GetRequiredService<Microsoft.Extensions.Caching.Distributed.IDistributedCache>())
+            .AddPerfKitCaching("products").Services.AddPerfKitCaching("a:b").Services.BuildServiceProvider();
+
+        await provider.GetRequiredService<IPerfKitCache>().SetAsync("products:secret", "from the unnamed cache", cancellationToken: Ct);
+        await provider.GetRequiredKeyedService<IPerfKitCache>("a").SetAsync("b:x", "from a", cancellationToken: Ct);
+
+        (await other.GetRequiredKeyedService<IPerfKitCache>("products").GetOrCreateAsync("secret", (_, _) => ValueTask.FromResult("own"), cancellationToken: Ct)).Should().Be("own");
+        (await other.GetRequiredKeyedService<IPerfKitCache>("a:b").GetOrCreateAsync("x", (_, _) => ValueTask.FromResult("own"), cancellationToken: Ct)).Should().Be("own");
+    }
+
+    [Theory]
+    [InlineData("default")]
+    [InlineData("x\ny")]
+    public void NamesThatWouldMixCaches_AreRefused(string name) =>
+        FluentActions.Invoking(() => new ServiceCollection().AddPerfKitCaching(name, (Action<PerfKitCacheOptions>?)null)).Should().Throw<ArgumentException>().WithParameterName("name");
 
     [Fact]
     public void ABlankName_IsRefused() =>

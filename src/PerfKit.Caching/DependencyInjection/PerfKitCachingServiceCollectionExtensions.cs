@@ -84,7 +84,7 @@ public static class PerfKitCachingServiceCollectionExtensions
     public static IPerfKitCachingBuilder AddPerfKitCaching(this IServiceCollection services, string name, Action<PerfKitCacheOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(services);
-        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ValidateCacheName(name);
         var optionsName = PerfKitCacheOptionsNameFor(name);
         var options = services.AddOptionsWithValidateOnStart<PerfKitCacheOptions>(optionsName);
         var registered = services.Any(d => d.ServiceType == typeof(PerfKitCache) && d.IsKeyedService && Equals(d.ServiceKey, name));
@@ -93,7 +93,7 @@ public static class PerfKitCachingServiceCollectionExtensions
             options.Configure(o =>
             {
                 o.Name = name;
-                o.DistributedKeyPrefix = name + ":";
+                o.DistributedKeyPrefix = NamedCacheKeyPrefix(name);
             });
         }
 
@@ -129,6 +129,38 @@ public static class PerfKitCachingServiceCollectionExtensions
         var builder = services.AddPerfKitCaching(name);
         services.Configure<PerfKitCacheOptions>(PerfKitCacheOptionsNameFor(name), configuration);
         return builder;
+    }
+
+    /// <summary>
+    /// The default <see cref="PerfKitCacheOptions.DistributedKeyPrefix"/> of a named cache: its name and the unit
+    /// separator U+001F. Names cannot contain control characters, so two named caches never share a key, and an unnamed
+    /// cache (prefix empty by default) reaches a named cache's keys only with a key that contains U+001F.
+    /// </summary>
+    /// <param name="name">The cache's name.</param>
+    /// <returns>The prefix.</returns>
+    public static string NamedCacheKeyPrefix(string name)
+    {
+        ValidateCacheName(name);
+        return name + "\u001F";
+    }
+
+    private static void ValidateCacheName(string name)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        if (name.Length > 200)
+        {
+            throw new ArgumentException($"A cache name must be at most 200 characters; it has {name.Length}.", nameof(name));
+        }
+
+        if (name.Any(char.IsControl))
+        {
+            throw new ArgumentException("A cache name must not contain control characters (the L2 key prefix of a named cache ends with U+001F).", nameof(name));
+        }
+
+        if (name == "default")
+        {
+            throw new ArgumentException("'default' is the unnamed cache's name (PerfKitCacheOptions.Name): the backplane tells caches apart by name, so a named cache called 'default' would drop the unnamed cache's entries on other nodes. Choose another name.", nameof(name));
+        }
     }
 
     /// <summary>The name of the <see cref="PerfKitCacheOptions"/> of the cache that <c>AddPerfKitCaching(name, ...)</c> registers: <c>PerfKit.Caching:</c> and the cache's name.</summary>
