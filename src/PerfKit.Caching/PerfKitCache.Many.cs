@@ -11,6 +11,12 @@ public sealed partial class PerfKitCache
     /// <summary>The value of a key the batch factory gave no value for: not cached; its waiters get no value from this load.</summary>
     private static readonly object Absent = new();
 
+    /// <summary>Keys per L2 read: one MGET up to this many, so a read of a huge key list is not one call past the L2 timeout.</summary>
+    internal const int KeysPerDistributedRead = 1_000;
+
+    /// <summary>L2 writes of one call in flight at once: a huge key list does not queue thousands of writes behind one deadline each.</summary>
+    internal const int DistributedWritesInFlight = 64;
+
     /// <inheritdoc />
     public async ValueTask<IReadOnlyDictionary<string, T>> GetOrCreateManyAsync<TState, T>(IEnumerable<string> keys, TState state, Func<IReadOnlyList<string>, TState, CancellationToken, ValueTask<IReadOnlyDictionary<string, T>>> factory, CacheEntryOptions? options = null, CancellationToken cancellationToken = default)
     {
@@ -216,6 +222,29 @@ public sealed partial class PerfKitCache
             return;
         }
 
+        var answered = new bool[owned.Count];
+        try
+        {
+            for (var first = 0; first < asked.Count; first += KeysPerDistributedRead)
+            {
+                var chunk = asked.GetRange(first, Math.Min(KeysPerDistributedRead, asked.Count - first));
+                if (!await ReadDistributedChunkAsync<T>(owned, stale, options, chunk, answered, probe && first == 0).ConfigureAwait(false))
+                {
+                    open.RemoveAll(i => answered[i]);
+                    KeepTrustingWhileUnavailable<T>(owned, open, stale);
+                    return;
+                }
+            }
+        }
+        finally
+        {
+            open.RemoveAll(i => answered[i]);
+        }
+    }
+
+    /// <returns>False when L2 did not answer (the remaining chunks are not read).</returns>
+    private async ValueTask<bool> ReadDistributedChunkAsync<T>(List<(string Key, InFlight Load)> owned, CacheEntry?[] stale, CacheEntryOptions options, List<int> asked, bool[] answered, bool probe)
+    {
         var names = new string[asked.Count];
         for (var j = 0; j < names.Length; j++)
         {
@@ -235,13 +264,12 @@ public sealed partial class PerfKitCache
 
         if (read.outcome == L2Outcome.Unavailable)
         {
-            KeepTrustingWhileUnavailable<T>(owned, open, stale);
-            return;
+            return false;
         }
 
         if (read.outcome != L2Outcome.Ok || read.payloads is not { } payloads || payloads.Length != asked.Count)
         {
-            return; // a store that broke the contract: every key is a miss, and the factory decides
+            return true; // a store that broke the contract: these keys are misses, and the factory decides
         }
 
         for (var j = 0; j < asked.Count; j++)
@@ -263,13 +291,15 @@ public sealed partial class PerfKitCache
                 }
 
                 owned[i].Load.Complete(fresh);
-                open.Remove(i);
+                answered[i] = true;
             }
             else
             {
                 stale[i] ??= distributedStale;
             }
         }
+
+        return true;
     }
 
     /// <summary>Copies due for revalidation while L2 cannot be asked: trusted for another interval, as for a single key.</summary>
@@ -376,16 +406,21 @@ public sealed partial class PerfKitCache
             return;
         }
 
-        // The L2 writes go out together (the client pipelines them); each is queued for replay if L2 does not answer.
-        var writes = new ValueTask<CacheEntry>[stored.Count];
-        for (var j = 0; j < writes.Length; j++)
+        // The L2 writes go out in windows (the client pipelines each window); each is queued for replay if L2 does not
+        // answer. Windows keep a huge key list from queueing all its writes at once behind their deadlines.
+        var writes = new ValueTask<CacheEntry>[Math.Min(DistributedWritesInFlight, stored.Count)];
+        for (var first = 0; first < stored.Count; first += writes.Length)
         {
-            writes[j] = CompleteElsewhereAsync(stored[j].Entry, stored[j].Value, options);
-        }
+            var count = Math.Min(writes.Length, stored.Count - first);
+            for (var j = 0; j < count; j++)
+            {
+                writes[j] = CompleteElsewhereAsync(stored[first + j].Entry, stored[first + j].Value, options);
+            }
 
-        foreach (var write in writes)
-        {
-            await write.ConfigureAwait(false);
+            for (var j = 0; j < count; j++)
+            {
+                await writes[j].ConfigureAwait(false);
+            }
         }
     }
 }

@@ -155,6 +155,64 @@ public sealed class GetOrCreateManyTests
         factory.Calls.Should().BeEmpty();
     }
 
+    [Fact]
+    public async Task AHugeKeyList_IsReadFromL2InChunks_AndWrittenWithABoundedNumberOfWritesInFlight()
+    {
+        var store = new CountingStore();
+        using var cache = new PerfKitCache(new PerfKitCacheOptions(), new PerfKitCacheDependencies { DistributedCache = store });
+        var keys = Enumerable.Range(0, 2_500).Select(i => "k" + i).ToArray();
+
+        var values = await cache.GetOrCreateManyAsync(keys, (missing, _) => ValueTask.FromResult<IReadOnlyDictionary<string, int>>(missing.ToDictionary(k => k, k => k.Length)), cancellationToken: Ct);
+
+        values.Should().HaveCount(2_500);
+        store.Reads.Should().Equal(1_000, 1_000, 500);
+        store.Writes.Should().Be(2_500);
+        store.MostWritesInFlight.Should().BeInRange(1, 64);
+    }
+
+    private sealed class CountingStore : PerfKit.Caching.Distributed.IDistributedCacheStore
+    {
+        private readonly ConcurrentDictionary<string, byte[]> _data = new();
+        private readonly ConcurrentQueue<int> _reads = new();
+        private int _inFlight;
+        private int _most;
+        private int _writes;
+
+        public IReadOnlyList<int> Reads => [.. _reads];
+
+        public int Writes => _writes;
+
+        public int MostWritesInFlight => _most;
+
+        public ValueTask<byte[]?> GetAsync(string key, CancellationToken cancellationToken) => ValueTask.FromResult(_data.TryGetValue(key, out var v) ? v : null);
+
+        public ValueTask<byte[]?[]> GetManyAsync(IReadOnlyList<string> keys, CancellationToken cancellationToken)
+        {
+            _reads.Enqueue(keys.Count);
+            return ValueTask.FromResult(keys.Select(k => _data.TryGetValue(k, out var v) ? v : null).ToArray());
+        }
+
+        public async ValueTask SetAsync(string key, ReadOnlyMemory<byte> value, TimeSpan timeToLive, CancellationToken cancellationToken)
+        {
+            var now = Interlocked.Increment(ref _inFlight);
+            int most;
+            while ((most = Volatile.Read(ref _most)) < now && Interlocked.CompareExchange(ref _most, now, most) != most)
+            {
+            }
+
+            await Task.Yield();
+            _data[key] = value.ToArray();
+            Interlocked.Increment(ref _writes);
+            Interlocked.Decrement(ref _inFlight);
+        }
+
+        public ValueTask RemoveAsync(string key, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
+        public ValueTask<long[]> GetTagInvalidationsAsync(IReadOnlyList<string> tags, CancellationToken cancellationToken) => ValueTask.FromResult(new long[tags.Count]);
+
+        public ValueTask SetTagInvalidationAsync(string tag, long invalidatedAtUtcMs, TimeSpan timeToLive, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+    }
+
     private sealed class RecordingFactory
     {
         private readonly ConcurrentQueue<string[]> _calls = new();
