@@ -10,7 +10,7 @@ using PerfKit.Monitoring.Notifications;
 namespace Microsoft.Extensions.DependencyInjection;
 
 /// <summary>Adds email notifications to PerfKit.Monitoring.</summary>
-public static class PerfKitMonitoringEmailBuilderExtensions
+public static class PerfKitMonitoringEmailServiceCollectionExtensions
 {
     /// <summary>The prefix of the names of the <see cref="EmailNotifierOptions"/> of each email notifier: <c>PerfKit.Monitoring.Email</c>.</summary>
     public const string EmailNotifierOptionsName = "PerfKit.Monitoring.Email";
