@@ -4,11 +4,18 @@ using PerfKit.Memory.Pooling;
 using PerfKit.Memory.Resources;
 using PerfKit.Showcase;
 
-// PerfKit showcase. `dotnet run -c Release --project samples/PerfKit.Showcase [-- --mb 1700 | quickstart | readiness [folder]]`
+// PerfKit showcase. `dotnet run -c Release --project samples/PerfKit.Showcase [-- --mb 1700 | quickstart | monitoring | readiness [folder]]`
 if (args.Contains("quickstart"))
 {
     await MemoryQuickStart.RunAsync();
     await CachingQuickStart.RunAsync();
+    return 0;
+}
+
+if (args.Contains("monitoring"))
+{
+    await MonitoringQuickStart.RunAsync([]);
+    await MonitoringNotificationsQuickStart.RunAsync([]);
     return 0;
 }
 

@@ -215,7 +215,7 @@ public sealed class EmailNotifierTests : IAsyncLifetime
         await using (var provider = services.BuildServiceProvider())
         {
             provider.GetServices<IAlertNotifier>().Should().ContainSingle().Which.Name.Should().Be("mail");
-            var options = provider.GetRequiredService<IOptionsMonitor<EmailNotifierOptions>>().Get(PerfKitMonitoringEmailBuilderExtensions.EmailNotifierOptionsNameFor("mail"));
+            var options = provider.GetRequiredService<IOptionsMonitor<EmailNotifierOptions>>().Get(PerfKitMonitoringEmailServiceCollectionExtensions.EmailNotifierOptionsNameFor("mail"));
             options.Should().BeEquivalentTo(new { Port = 465, Security = EmailSecurity.SslOnConnect, SubjectTemplate = "{alertname}", Name = "mail" });
             provider.GetServices<IAlertSink>().Should().ContainSingle();
         }

@@ -12,7 +12,7 @@ public sealed class ReadmeTests
 {
     [Fact]
     public void QuickStart_IsCompiledCode() =>
-        DocumentationSnippets.AssertReadmeBlocksAreCompiled("src/PerfKit.Monitoring/README.md", "samples/PerfKit.Showcase/MonitoringQuickStart.cs");
+        DocumentationSnippets.AssertReadmeBlocksAreCompiled("src/PerfKit.Monitoring/README.md", "samples/PerfKit.Showcase/MonitoringQuickStart.cs", "samples/PerfKit.Showcase/MonitoringNotificationsQuickStart.cs");
 
     [Fact]
     public void AppsettingsExample_BindsTwoValidRules()

@@ -13,7 +13,7 @@ internal sealed class EmailNotifierOptionsValidator : IValidateOptions<EmailNoti
     {
         ArgumentNullException.ThrowIfNull(options);
         var builder = new ValidateOptionsResultBuilder();
-        const string namePrefix = Microsoft.Extensions.DependencyInjection.PerfKitMonitoringEmailBuilderExtensions.EmailNotifierOptionsName + ":";
+        const string namePrefix = Microsoft.Extensions.DependencyInjection.PerfKitMonitoringEmailServiceCollectionExtensions.EmailNotifierOptionsName + ":";
         var shown = name is not null && name.StartsWith(namePrefix, StringComparison.Ordinal) ? name[namePrefix.Length..] : name;
         var where = string.IsNullOrEmpty(shown) ? string.Empty : $" (email '{shown}')";
         OptionsGuard.NotBlank(builder, Prefix + nameof(EmailNotifierOptions.Name) + where, options.Name);

@@ -7,6 +7,7 @@ using Microsoft.Extensions.Options;
 using PerfKit.Monitoring;
 using PerfKit.Monitoring.Internal;
 using PerfKit.Monitoring.Notifications;
+using PerfKit.Shared;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -134,20 +135,8 @@ public static class PerfKitMonitoringNotificationsExtensions
     {
         var optionsName = WebhookNotifierOptionsNameFor(name);
         AddDispatcher(builder);
-        var services = builder.Services;
-        var options = services.AddOptionsWithValidateOnStart<WebhookNotifierOptions>(optionsName);
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<WebhookNotifierOptions>, WebhookNotifierOptionsValidator>());
-        var registered = services.Any(d => d.ServiceType == typeof(WebhookRegistration) && d.ImplementationInstance is WebhookRegistration r && r.Name == name);
-        if (!registered)
-        {
-            services.AddSingleton(new WebhookRegistration(name));
-            options.PostConfigure(o => o.Name = name);
-            services.AddSingleton<IAlertNotifier>(sp => new WebhookNotifier(
-                sp.GetRequiredService<IOptionsMonitor<WebhookNotifierOptions>>().Get(optionsName),
-                Dependencies(sp)));
-        }
-
-        return options;
+        return NamedNotifiers.Add<WebhookNotifierOptions, WebhookNotifierOptionsValidator>(
+            builder.Services, name, optionsName, static (o, n) => o.Name = n, static (sp, o) => new WebhookNotifier(o, Dependencies(sp)));
     }
 
     private static PerfKitMonitoringDependencies Dependencies(IServiceProvider sp) => new()
@@ -156,7 +145,4 @@ public static class PerfKitMonitoringNotificationsExtensions
         LoggerFactory = sp.GetService<ILoggerFactory>(),
         MeterFactory = sp.GetService<IMeterFactory>(),
     };
-
-    /// <summary>Marks a webhook name as registered, so a second call with it adds options rather than a notifier.</summary>
-    private sealed record WebhookRegistration(string Name);
 }

@@ -1,1 +1,4 @@
 // README: program
+await NotificationsQuickStart.RunAsync(args);   // scaffolding: the Notifications section's program (Notifications.cs)
+
+// README: sink

@@ -1,16 +1,15 @@
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using PerfKit.Monitoring;
 using PerfKit.Monitoring.Email;
 using PerfKit.Monitoring.Email.Internal;
-using PerfKit.Monitoring.Notifications;
+using PerfKit.Shared;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
 /// <summary>Adds email notifications to PerfKit.Monitoring.</summary>
-public static class PerfKitMonitoringEmailBuilderExtensions
+public static class PerfKitMonitoringEmailServiceCollectionExtensions
 {
     /// <summary>The prefix of the names of the <see cref="EmailNotifierOptions"/> of each email notifier: <c>PerfKit.Monitoring.Email</c>.</summary>
     public const string EmailNotifierOptionsName = "PerfKit.Monitoring.Email";
@@ -65,26 +64,11 @@ public static class PerfKitMonitoringEmailBuilderExtensions
         ArgumentNullException.ThrowIfNull(builder);
         var optionsName = EmailNotifierOptionsNameFor(name);
         builder.AddNotifications();
-        var services = builder.Services;
-        var options = services.AddOptionsWithValidateOnStart<EmailNotifierOptions>(optionsName);
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<EmailNotifierOptions>, EmailNotifierOptionsValidator>());
-        var registered = services.Any(d => d.ServiceType == typeof(EmailRegistration) && d.ImplementationInstance is EmailRegistration r && r.Name == name);
-        if (!registered)
-        {
-            services.AddSingleton(new EmailRegistration(name));
-            options.PostConfigure(o => o.Name = name);
-            services.AddSingleton<IAlertNotifier>(sp => new EmailNotifier(
-                sp.GetRequiredService<IOptionsMonitor<EmailNotifierOptions>>().Get(optionsName),
-                new PerfKitMonitoringDependencies
-                {
-                    TimeProvider = sp.GetService<TimeProvider>(),
-                    LoggerFactory = sp.GetService<ILoggerFactory>(),
-                }));
-        }
-
-        return options;
+        return NamedNotifiers.Add<EmailNotifierOptions, EmailNotifierOptionsValidator>(
+            builder.Services, name, optionsName, static (o, n) => o.Name = n, static (sp, o) => new EmailNotifier(o, new PerfKitMonitoringDependencies
+            {
+                TimeProvider = sp.GetService<TimeProvider>(),
+                LoggerFactory = sp.GetService<ILoggerFactory>(),
+            }));
     }
-
-    /// <summary>Marks an email notifier name as registered, so a second call with it adds options rather than a notifier.</summary>
-    private sealed record EmailRegistration(string Name);
 }
