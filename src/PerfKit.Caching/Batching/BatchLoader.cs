@@ -254,56 +254,82 @@ public sealed class BatchLoader<TKey, TValue> : IDisposable, IAsyncDisposable, I
 
     private async Task RunAsync(Batch batch)
     {
-        CancellationToken disposed;
-        try
-        {
-            disposed = _disposed.Token;
-            await _slots.WaitAsync(disposed).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
-        {
-            return; // disposed while waiting for a slot: Dispose failed the callers
-        }
-
         var keys = new TKey[batch.Keys.Count];
         for (var i = 0; i < keys.Length; i++)
         {
             keys[i] = batch.Keys[i].Key;
         }
 
+        // BatchTimeout counts from the moment the batch is sent: its wait for a free slot is part of it, so no caller
+        // waits longer than BatchTimeout after its batch was sent, however busy the batch function is.
         var started = _time.GetTimestamp();
         IReadOnlyDictionary<TKey, TValue>? results = null;
         Exception? failure = null;
+        var disposed = _disposed.Token;
         using var timeout = new CancellationTokenSource(_options.BatchTimeout, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, disposed);
         try
         {
-            var call = InvokeAsync(keys, linked.Token);
+            await _slots.WaitAsync(linked.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (disposed.IsCancellationRequested)
+        {
+            return; // disposed while waiting for a slot: Dispose failed the callers
+        }
+        catch (OperationCanceledException ex)
+        {
+            failure = new TimeoutException($"No call of the batch function could start within {_options.BatchTimeout} (BatchLoaderOptions.BatchTimeout): {_options.MaximumConcurrentBatches} calls (BatchLoaderOptions.MaximumConcurrentBatches) were still running.", ex);
+        }
 
-            // The callers' wait ends at the timeout even when the function ignores its token.
-            results = call.IsCompletedSuccessfully ? call.Result : await call.AsTask().WaitAsync(_options.BatchTimeout, _time).ConfigureAwait(false);
-            if (results is null)
+        if (failure is null)
+        {
+            Task<IReadOnlyDictionary<TKey, TValue>>? running = null;
+            try
             {
-                failure = new InvalidOperationException("The batch function returned null instead of a dictionary.");
+                var call = InvokeAsync(keys, linked.Token);
+                if (call.IsCompletedSuccessfully)
+                {
+                    results = call.Result;
+                }
+                else
+                {
+                    // The callers' wait ends at the timeout even when the function ignores its token.
+                    running = call.AsTask();
+                    results = await running.WaitAsync(linked.Token).ConfigureAwait(false);
+                }
+
+                if (results is null)
+                {
+                    failure = new InvalidOperationException("The batch function returned null instead of a dictionary.");
+                }
             }
-        }
-        catch (TimeoutException ex) when (!disposed.IsCancellationRequested)
-        {
-            failure = ex;
-        }
-        catch (OperationCanceledException ex) when (timeout.IsCancellationRequested && !disposed.IsCancellationRequested)
-        {
-            failure = new TimeoutException($"The batch function did not finish within {_options.BatchTimeout} (BatchLoaderOptions.BatchTimeout).", ex);
-        }
+            catch (OperationCanceledException ex) when (timeout.IsCancellationRequested && !disposed.IsCancellationRequested)
+            {
+                failure = new TimeoutException($"The batch function did not finish within {_options.BatchTimeout} (BatchLoaderOptions.BatchTimeout).", ex);
+            }
 #pragma warning disable CA1031 // Every failure goes, unchanged, to the batch's callers.
-        catch (Exception ex)
+            catch (Exception ex)
 #pragma warning restore CA1031
-        {
-            failure = ex;
-        }
-        finally
-        {
-            _slots.Release();
+            {
+                failure = ex;
+            }
+            finally
+            {
+                // The slot is the call's, not the callers': a call that outlives its timeout keeps it until it really
+                // ends, so MaximumConcurrentBatches bounds the calls running against the backend, stuck ones included.
+                if (running is null || running.IsCompleted)
+                {
+                    _slots.Release();
+                }
+                else
+                {
+                    _ = running.ContinueWith(static (t, slots) =>
+                    {
+                        _ = t.Exception;
+                        ((SemaphoreSlim)slots!).Release();
+                    }, _slots, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                }
+            }
         }
 
         var elapsed = _time.GetElapsedTime(started);
@@ -326,7 +352,7 @@ public sealed class BatchLoader<TKey, TValue> : IDisposable, IAsyncDisposable, I
             _metrics.Keys("failed", keys.Length);
             Log.BatchFailed(_logger, failure, _options.Name, keys.Length);
             var error = new BatchLoadException(
-                $"The batch function of loader '{_options.Name}' failed for a batch of {keys.Length} keys ({Describe(keys)}): {failure.Message}", failure, keys.Length);
+                $"The batch function of loader '{_options.Name}' failed for a batch of {Plural(keys.Length, "key")} ({Describe(keys)}): {failure.Message}", failure, keys.Length);
             foreach (var pending in batch.Keys)
             {
                 pending.TrySetException(error);
@@ -346,7 +372,7 @@ public sealed class BatchLoader<TKey, TValue> : IDisposable, IAsyncDisposable, I
             else
             {
                 missing++;
-                pending.TrySetException(new KeyNotFoundException($"The batch function of loader '{_options.Name}' returned no value for key '{pending.Key}' (a batch of {keys.Length} keys)."));
+                pending.TrySetException(new KeyNotFoundException($"The batch function of loader '{_options.Name}' returned no value for key '{pending.Key}' (a batch of {Plural(keys.Length, "key")})."));
             }
         }
 
@@ -356,6 +382,8 @@ public sealed class BatchLoader<TKey, TValue> : IDisposable, IAsyncDisposable, I
             _metrics.Keys("missing", missing);
         }
     }
+
+    private static string Plural(int count, string noun) => count == 1 ? $"1 {noun}" : $"{count} {noun}s";
 
     private static string Describe(TKey[] keys)
     {

@@ -48,15 +48,17 @@ public sealed class BatchLoaderOptions
 
     /// <summary>
     /// At most this many distinct keys wait or load at once; a load of a further key fails at once with a
-    /// <see cref="BatchLoadException"/> naming this option (and is counted), rather than queueing without bound. At least 1;
-    /// default 100,000.
+    /// <see cref="BatchLoadException"/> naming this option (and is counted), rather than queueing without bound. At least
+    /// <see cref="MaximumBatchSize"/>; default 100,000.
     /// </summary>
     public int MaximumPendingKeys { get; set; } = DefaultMaximumPendingKeys;
 
     /// <summary>
-    /// How long one call of the batch function may run, from its start: its token is cancelled then, and its callers
-    /// get a <see cref="BatchLoadException"/> with a <see cref="TimeoutException"/> inside whether or not the function
-    /// stops. Positive; default 30 s.
+    /// How long a batch may take from the moment it is sent, its wait for a free call slot included: the function's
+    /// token is cancelled then, and the batch's callers get a <see cref="BatchLoadException"/> with a
+    /// <see cref="TimeoutException"/> inside whether or not the function stops. A call that ignores its token keeps its
+    /// slot until it really ends, so <see cref="MaximumConcurrentBatches"/> also bounds stuck calls. Positive (not
+    /// infinite); default 30 s.
     /// </summary>
     public TimeSpan BatchTimeout { get; set; } = DefaultBatchTimeout;
 }

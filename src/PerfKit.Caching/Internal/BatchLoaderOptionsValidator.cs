@@ -23,9 +23,18 @@ internal sealed class BatchLoaderOptionsValidator : IValidateOptions<BatchLoader
             builder.AddError($"must be between 00:00:00 and {BatchLoaderOptions.MaximumLingerTime}; it is {options.LingerTime}.", "BatchLoaderOptions.LingerTime");
         }
 
-        if (options.BatchTimeout <= TimeSpan.Zero)
+        if (options.BatchTimeout == Timeout.InfiniteTimeSpan)
+        {
+            builder.AddError("must be positive; it is Timeout.InfiniteTimeSpan (every batch needs a bound, so that no caller waits for good).", "BatchLoaderOptions.BatchTimeout");
+        }
+        else if (options.BatchTimeout <= TimeSpan.Zero)
         {
             builder.AddError($"must be positive; it is {options.BatchTimeout}.", "BatchLoaderOptions.BatchTimeout");
+        }
+
+        if (options.MaximumPendingKeys >= 1 && options.MaximumBatchSize >= 1 && options.MaximumPendingKeys < options.MaximumBatchSize)
+        {
+            builder.AddError($"must be at least BatchLoaderOptions.MaximumBatchSize ({options.MaximumBatchSize}), or no batch could ever fill; it is {options.MaximumPendingKeys}.", "BatchLoaderOptions.MaximumPendingKeys");
         }
 
         return builder.Build();

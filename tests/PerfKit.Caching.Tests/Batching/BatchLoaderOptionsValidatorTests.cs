@@ -50,6 +50,15 @@ public sealed class BatchLoaderOptionsValidatorTests
     }
 
     [Fact]
+    public void AnInfiniteBatchTimeout_AndFewerPendingKeysThanABatch_AreRefusedInWords()
+    {
+        var act = () => new BatchLoader<int, string>(Echo, new BatchLoaderOptions { BatchTimeout = Timeout.InfiniteTimeSpan, MaximumPendingKeys = 10, MaximumBatchSize = 100 });
+        var failures = act.Should().Throw<OptionsValidationException>().Which.Failures.ToList();
+        failures.Should().ContainMatch("*BatchLoaderOptions.BatchTimeout*Timeout.InfiniteTimeSpan*");
+        failures.Should().ContainMatch("*BatchLoaderOptions.MaximumPendingKeys*at least BatchLoaderOptions.MaximumBatchSize (100)*it is 10*");
+    }
+
+    [Fact]
     public void ALingerAboveOneSecond_IsRefused()
     {
         var act = () => new BatchLoader<int, string>(Echo, new BatchLoaderOptions { LingerTime = TimeSpan.FromSeconds(2) });

@@ -190,22 +190,50 @@ public sealed class BatchLoaderTests
         var time = new FakeTimeProvider();
         using var meters = new MeterFactoryForTests();
         using var rejected = new MetricCollector<long>(meters.Factory, PerfKitCachingDiagnostics.MeterName, PerfKitCachingDiagnostics.Instruments.BatchKeys);
-        using var loader = new BatchLoader<int, string>(new RecordingBatchFunction().Invoke, new BatchLoaderOptions { MaximumPendingKeys = 2 }, new PerfKitCacheDependencies { TimeProvider = time, MeterFactory = meters.Factory });
+        var gate = new TaskCompletionSource();
+        var source = new RecordingBatchFunction { Gate = gate.Task };
+        using var loader = new BatchLoader<int, string>(source.Invoke, new BatchLoaderOptions { MaximumPendingKeys = 2, MaximumBatchSize = 2 }, new PerfKitCacheDependencies { TimeProvider = time, MeterFactory = meters.Factory });
 
         var first = loader.LoadAsync(1, Ct).AsTask();
         var again = loader.LoadAsync(1, Ct).AsTask(); // joins: no new key
-        var second = loader.LoadAsync(2, Ct).AsTask();
+        var second = loader.LoadAsync(2, Ct).AsTask(); // the batch is full and sent; its call waits at the gate
         var act = () => loader.LoadAsync(3, Ct).AsTask();
 
         (await act.Should().ThrowAsync<BatchLoadException>()).Which.Message.Should().Contain("BatchLoaderOptions.MaximumPendingKeys");
         rejected.GetMeasurementSnapshot().Where(m => Equals(m.Tags["outcome"], "rejected")).Sum(m => m.Value).Should().Be(1);
-        time.Advance(BatchLoaderOptions.DefaultLingerTime);
+        gate.SetResult();
         (await Task.WhenAll(first, again, second).WaitAsync(Wait, Ct)).Should().Equal("v1", "v1", "v2");
 
         // The limit counts keys waiting or loading: once they are done, a new key is taken again.
         var third = loader.LoadAsync(3, Ct).AsTask();
         time.Advance(BatchLoaderOptions.DefaultLingerTime);
         (await third.WaitAsync(Wait, Ct)).Should().Be("v3");
+    }
+
+    [Fact]
+    public async Task ACallThatIgnoresItsToken_KeepsItsSlotUntilItEnds_AndABatchThatFindsNoSlotFailsAtTheTimeout()
+    {
+        var time = new FakeTimeProvider();
+        var stuck = new TaskCompletionSource<IReadOnlyDictionary<int, string>>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var calls = 0;
+        using var loader = new BatchLoader<int, string>(
+            (keys, _) => Interlocked.Increment(ref calls) == 1 ? new ValueTask<IReadOnlyDictionary<int, string>>(stuck.Task) : ValueTask.FromResult<IReadOnlyDictionary<int, string>>(keys.ToDictionary(k => k, k => $"v{k}")),
+            new BatchLoaderOptions { MaximumBatchSize = 1, MaximumConcurrentBatches = 1, BatchTimeout = TimeSpan.FromSeconds(5) },
+            new PerfKitCacheDependencies { TimeProvider = time });
+
+        var first = loader.LoadAsync(1, Ct).AsTask();
+        time.Advance(TimeSpan.FromSeconds(5));
+        var timedOut = () => first.WaitAsync(Wait, Ct);
+        (await timedOut.Should().ThrowAsync<BatchLoadException>()).Which.InnerException.Should().BeOfType<TimeoutException>();
+
+        var second = loader.LoadAsync(2, Ct).AsTask();
+        time.Advance(TimeSpan.FromSeconds(5));
+        var noSlot = () => second.WaitAsync(Wait, Ct);
+        (await noSlot.Should().ThrowAsync<BatchLoadException>()).Which.InnerException!.Message.Should().Contain("MaximumConcurrentBatches");
+        calls.Should().Be(1, "the stuck call still holds the only slot, so no second call reached the backend");
+
+        stuck.SetResult(new Dictionary<int, string> { [1] = "late" });
+        (await loader.LoadAsync(3, Ct).AsTask().WaitAsync(Wait, Ct)).Should().Be("v3", "the slot came back when the stuck call ended");
     }
 
     [Fact]
@@ -280,6 +308,8 @@ public sealed class BatchLoaderTests
 
         public Func<int, bool> Leave { get; init; } = static _ => false;
 
+        public Task Gate { get; init; } = Task.CompletedTask;
+
         public bool Throw { get; set; }
 
         public IReadOnlyList<IReadOnlyList<int>> Calls => [.. _calls];
@@ -296,7 +326,10 @@ public sealed class BatchLoaderTests
                 throw new InvalidOperationException("database down");
             }
 
-            return ValueTask.FromResult<IReadOnlyDictionary<int, string>>(keys.Where(k => !Leave(k)).ToDictionary(k => k, k => $"v{k}"));
+            var answer = keys.Where(k => !Leave(k)).ToDictionary(k => k, k => $"v{k}");
+            return Gate.IsCompleted
+                ? ValueTask.FromResult<IReadOnlyDictionary<int, string>>(answer)
+                : new ValueTask<IReadOnlyDictionary<int, string>>(Gate.ContinueWith<IReadOnlyDictionary<int, string>>(_ => answer, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default));
         }
 
         public async Task WaitForCallsAsync(int count)
