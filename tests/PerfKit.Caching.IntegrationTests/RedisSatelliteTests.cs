@@ -86,6 +86,44 @@ public sealed class RedisSatelliteTests(RedisServer redis)
     }
 
     [Fact]
+    public async Task AddRedis_WithAHost_ConnectsWhileTheHostStarts_SoTheFirstCacheCallFindsAnOpenConnection()
+    {
+        SkipWithoutRedis();
+        var builder = Host.CreateApplicationBuilder();
+        builder.Services.AddPerfKitCaching().AddRedis(o =>
+        {
+            o.Configuration = redis.Endpoint;
+            o.KeyPrefix = _prefix;
+        });
+        using var host = builder.Build();
+
+        await host.StartAsync(Ct);
+
+        host.Services.GetRequiredService<Caching.Redis.RedisConnection>().TryGet(out var multiplexer).Should().BeTrue("the host's start opened the connection");
+        multiplexer.IsConnected.Should().BeTrue();
+        await host.StopAsync(Ct);
+    }
+
+    [Fact]
+    public async Task AddRedis_WithAHost_AndRedisDown_TheHostStartsAnyway_WithinTheWarmupBound()
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Services.AddPerfKitCaching().AddRedis(o =>
+        {
+            o.Configuration = "127.0.0.1:1,connectTimeout=200";
+            o.KeyPrefix = _prefix;
+        });
+        using var host = builder.Build();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        await host.StartAsync(Ct);
+
+        clock.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(10), "the warm-up gives up after {0}; it never fails or blocks the start", Caching.Redis.Internal.RedisConnectionWarmup.Bound);
+        (await host.Services.GetRequiredService<IPerfKitCache>().GetOrCreateAsync("k", (_, _) => ValueTask.FromResult(1), cancellationToken: Ct)).Should().Be(1);
+        await host.StopAsync(Ct);
+    }
+
+    [Fact]
     public void AddRedis_Twice_IsHarmless()
     {
         var services = new ServiceCollection();

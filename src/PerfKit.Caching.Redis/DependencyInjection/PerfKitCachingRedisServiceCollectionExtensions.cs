@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using PerfKit.Caching;
@@ -46,6 +47,10 @@ public static class PerfKitCachingRedisServiceCollectionExtensions
         var options = services.AddOptionsWithValidateOnStart<PerfKitRedisOptions>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PerfKitRedisOptions>, PerfKitRedisOptionsValidator>());
         services.TryAddSingleton(static sp => new RedisConnection(sp.GetRequiredService<IOptions<PerfKitRedisOptions>>().Value, Dependencies(sp)));
+
+        // With a host: connect while it starts, so the first cache call does not pay for the connect (bounded, never fatal).
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, RedisConnectionWarmup>(static sp => new RedisConnectionWarmup(
+            sp.GetRequiredService<RedisConnection>(), sp.GetService<ILoggerFactory>(), sp.GetService<TimeProvider>())));
         services.RemoveAll<IDistributedCacheStore>();
         services.AddSingleton<IDistributedCacheStore>(static sp => new RedisDistributedCacheStore(
             sp.GetRequiredService<RedisConnection>(),

@@ -39,4 +39,8 @@ internal static partial class Log
     [LoggerMessage(EventId = 2522, EventName = "RedisConnected", Level = LogLevel.Information,
         Message = "Connected to Redis at {Endpoints} after {Attempts} attempts")]
     public static partial void Connected(ILogger logger, string endpoints, int attempts);
+
+    [LoggerMessage(EventId = 2523, EventName = "RedisWarmupFailed", Level = LogLevel.Warning,
+        Message = "Redis at {Endpoints} did not answer within {Bound} while the host started; the host starts anyway, and the cache serves from L1 and queues its writes until Redis answers")]
+    public static partial void RedisWarmupFailed(ILogger logger, Exception exception, string endpoints, TimeSpan bound);
 }
