@@ -149,20 +149,32 @@ public sealed partial class RecordReader : IDisposable, IAsyncDisposable
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (_hasBuffer)
         {
-            var consumed = _buffer.GetPosition(Consumed - _bufferOffset);
-            if (_exhausted)
-            {
-                _input.AdvanceTo(consumed, _buffer.End);
-                _done = _final;
-            }
-            else
-            {
-                _input.AdvanceTo(consumed);
-            }
-
+            var rest = _buffer.Slice(Consumed - _bufferOffset);
             _bufferOffset = Consumed;
             _hasBuffer = false;
             _buffer = default;
+            if (_exhausted)
+            {
+                // Nothing complete is left: judge the incomplete rest now, so that a record already longer than the
+                // maximum is reported (or its discarding begins) before more of it is awaited.
+                var step = Prepare(rest, out var drop);
+                if (step == Step.Ready)
+                {
+                    _input.AdvanceTo(rest.GetPosition(drop));
+                }
+                else
+                {
+                    _input.AdvanceTo(rest.GetPosition(drop), rest.End);
+                }
+
+                _bufferOffset += drop;
+                Consumed = _bufferOffset;
+                _done = step == Step.End;
+            }
+            else
+            {
+                _input.AdvanceTo(rest.Start);
+            }
         }
 
         while (!_done)
