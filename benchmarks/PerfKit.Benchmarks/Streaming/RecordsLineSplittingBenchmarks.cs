@@ -126,7 +126,7 @@ public class RecordsLineSplittingBenchmarks
     public async Task<long> PerfKitOverStreamPipe()
     {
         var stream = new FileStream(_path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0, FileOptions.SequentialScan);
-        await using var reader = new RecordReader(RecordFile.OpenPipeReader(stream, BufferSize), _options);
+        await using var reader = new RecordReader(PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: BufferSize)), _options);
         long count = 0, length = 0;
         while (await reader.ReadBatchAsync())
         {

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.IO.Pipelines;
+using System.Runtime.CompilerServices;
 using System.Text;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -144,6 +145,7 @@ public sealed partial class RecordReader : IDisposable, IAsyncDisposable
     /// <returns><see langword="true"/> with a batch (it can turn out empty when all its records were skipped); <see langword="false"/> at the end of the input.</returns>
     /// <exception cref="MalformedRecordException">A record is too long or truncated (under <see cref="MalformedRecordAction.Throw"/>; truncation always).</exception>
     /// <exception cref="OperationCanceledException">The token was cancelled, or the pipe's pending read was cancelled.</exception>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))] // a read that waits would otherwise allocate its state machine per batch
     public async ValueTask<bool> ReadBatchAsync(CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);

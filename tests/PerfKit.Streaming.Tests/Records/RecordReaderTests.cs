@@ -299,6 +299,37 @@ public sealed class RecordReaderTests
     }
 
     [Fact]
+    public async Task OpenFile_CancelledToken_ThrowsOperationCanceled()
+    {
+        var path = TempFile("lines.txt", Bytes("a\nb\n"));
+        try
+        {
+            await using var reader = RecordReader.OpenFile(path, new RecordReaderOptions());
+            using var cancellation = new CancellationTokenSource();
+            await cancellation.CancelAsync();
+
+            await FluentActions.Awaiting(async () => await reader.ReadBatchAsync(cancellation.Token)).Should().ThrowAsync<OperationCanceledException>();
+        }
+        finally
+        {
+            DeleteTempFile(path);
+        }
+    }
+
+    [Fact]
+    public async Task CancelPendingRead_EndsTheWaitWithOperationCanceled()
+    {
+        var pipe = new Pipe();
+        await using var reader = new RecordReader(pipe.Reader, new RecordReaderOptions());
+
+        var read = reader.ReadBatchAsync(Ct);
+        pipe.Reader.CancelPendingRead();
+
+        await FluentActions.Awaiting(async () => await read).Should().ThrowAsync<OperationCanceledException>();
+        await pipe.Writer.CompleteAsync();
+    }
+
+    [Fact]
     public async Task Dispose_CompletesThePipeReaderAndIsIdempotent()
     {
         var pipe = new Pipe();
