@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using System.Runtime.CompilerServices;
 
 namespace PerfKit.Streaming.Records;
 
@@ -58,7 +59,41 @@ public ref struct RecordBatch
     /// <summary>Moves to the next record of the batch.</summary>
     /// <returns><see langword="false"/> when the batch holds no further complete record.</returns>
     /// <exception cref="MalformedRecordException">The record is too long or not valid UTF-8 (under <see cref="MalformedRecordAction.Throw"/>), or truncated.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool MoveNext()
+    {
+        // The common case, inlined into the caller's loop: the next delimiter is in the current span and the record
+        // needs no check beyond its length. Everything else (UTF-8 checks, limits, segment ends, frames) is MoveNextSlow.
+        if (_fast && !_check)
+        {
+            var rest = Span[Position..];
+            var i = _singleByte ? rest.IndexOf(_delimiterByte) : rest.IndexOf(_delimiter);
+            if (i >= 0)
+            {
+                var record = rest[..i];
+                if (_trimCarriageReturn && i > 0 && record[i - 1] == (byte)'\r')
+                {
+                    record = record[..(i - 1)];
+                }
+
+                if (record.Length <= _maxLength)
+                {
+                    var reader = _reader;
+                    CurrentOffset = SpanOffset + Position;
+                    Position += i + _delimiter.Length;
+                    reader.Consumed = SpanOffset + Position;
+                    reader.RecordNumber++;
+                    Current = record;
+                    return true;
+                }
+            }
+        }
+
+        return MoveNextSlow();
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private bool MoveNextSlow()
     {
         var reader = _reader;
         while (true)
@@ -79,7 +114,7 @@ public ref struct RecordBatch
                     Position += i + _delimiter.Length;
                     reader.Consumed = SpanOffset + Position;
                     var number = ++reader.RecordNumber;
-                    if ((record.Length <= _maxLength && !_check) || reader.Accept(record, offset, number))
+                    if (reader.Accept(record, offset, number))
                     {
                         Current = record;
                         CurrentOffset = offset;
