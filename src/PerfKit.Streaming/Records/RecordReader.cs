@@ -28,7 +28,9 @@ namespace PerfKit.Streaming.Records;
 /// over it is synchronous, so spans never cross an <c>await</c> (the compiler enforces it). Records left unread in a batch are
 /// handed over again by the next batch. A record split across the pipe's segments is copied once into a reusable
 /// buffer of the reader; every other record is a slice of the pipe's own buffer. Not thread-safe: one reader, one
-/// consumer. Disposing the reader completes the <see cref="PipeReader"/>.
+/// consumer. Disposing the reader completes the <see cref="PipeReader"/>. After it has thrown a
+/// <see cref="MalformedRecordException"/>, a reader cannot go on: dispose it (to go past bad records, use
+/// <see cref="MalformedRecordAction.Skip"/>).
 /// </remarks>
 public sealed partial class RecordReader : IDisposable, IAsyncDisposable
 {

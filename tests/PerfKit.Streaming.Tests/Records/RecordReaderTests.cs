@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Text;
+using Microsoft.Extensions.Logging;
 using PerfKit.Streaming.Records;
 using static PerfKit.Streaming.Tests.Records.RecordTestData;
 
@@ -426,6 +427,44 @@ public sealed class RecordReaderTests
             }
 
             return (count, length);
+        }
+    }
+
+    [Fact]
+    public async Task SkippedRecord_IsLoggedWithEvent3500()
+    {
+        using var factory = new CapturingLoggerFactory();
+        var data = Bytes("a\n" + new string('x', 50) + "\nb\n");
+        await using var reader = new RecordReader(
+            PipeReader.Create(new ReadOnlySequence<byte>(data)),
+            new RecordReaderOptions { MaxRecordLength = 10, MalformedRecords = MalformedRecordAction.Skip },
+            new PerfKitStreamingDependencies { LoggerFactory = factory });
+
+        await ReadAllAsync(reader, Ct);
+
+        factory.Entries.Should().ContainSingle().Which.Should().Be((3500, "RecordSkipped", LogLevel.Warning, "Skipped record 2 at byte 2: RecordTooLong."));
+    }
+
+    private sealed class CapturingLoggerFactory : ILoggerFactory, ILogger
+    {
+        public List<(int Id, string? Name, LogLevel Level, string Message)> Entries { get; } = [];
+
+        public ILogger CreateLogger(string categoryName) => this;
+
+        public void AddProvider(ILoggerProvider provider)
+        {
+        }
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            Entries.Add((eventId.Id, eventId.Name, logLevel, formatter(state, exception)));
+
+        public void Dispose()
+        {
         }
     }
 }
