@@ -96,6 +96,11 @@ public ref struct RecordBatch
     private bool MoveNextSlow()
     {
         var reader = _reader;
+        if (reader is null)
+        {
+            return false; // default(RecordBatch): no records
+        }
+
         while (true)
         {
             if (_fast)

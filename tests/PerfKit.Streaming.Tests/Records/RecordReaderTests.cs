@@ -285,6 +285,16 @@ public sealed class RecordReaderTests
     }
 
     [Fact]
+    public void DefaultBatch_HasNoRecords()
+    {
+        var batch = default(RecordBatch);
+        var text = default(TextRecordBatch);
+
+        batch.MoveNext().Should().BeFalse();
+        text.MoveNext().Should().BeFalse();
+    }
+
+    [Fact]
     public async Task ReadBatchAsync_Cancelled_ThrowsOperationCanceled()
     {
         var pipe = new Pipe();
