@@ -4,7 +4,8 @@ namespace PerfKit.Benchmarks.Streaming;
 
 /// <summary>
 /// The input files of the record benchmarks, generated once per size in the temporary folder (deterministic content,
-/// kept between runs: generating 256 MiB takes seconds) and read once so that the page cache holds them ("warm").
+/// kept between runs: generating 256 MiB takes seconds) and read once so that the page cache holds them ("warm"). A file
+/// is at least its size in MiB, rounded up to whole generated blocks of about 1 MiB (8 gives 9.0 MB, 256 gives 269 MB).
 /// </summary>
 internal static class RecordsBenchmarkFiles
 {

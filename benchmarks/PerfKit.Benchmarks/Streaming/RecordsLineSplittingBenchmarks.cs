@@ -10,7 +10,7 @@ namespace PerfKit.Benchmarks.Streaming;
 /// Line splitting of a warm file on one thread: count the lines and sum their lengths (so nothing is optimised away).
 /// PerfKit's <see cref="RecordReader"/> over its own file reader and over the same stream pipe as the hand-written loop,
 /// against <c>File.ReadLines</c>, <c>StreamReader.ReadLine</c> and a hand-written PipeReader + <c>IndexOf</c> loop with a
-/// 64 KiB buffer. BenchmarkDotNet runs it on 256 MiB; the regression guard on <see cref="SizeMiB"/>'s default (8 MiB).
+/// 64 KiB buffer. BenchmarkDotNet runs it with <see cref="SizeMiB"/> 256 (a 269 MB file); the regression guard with its default, 8 (9.0 MB).
 /// </summary>
 [MemoryDiagnoser]
 [SimpleJob(RunStrategy.Monitoring, launchCount: 1, warmupCount: 3, iterationCount: 10)]
