@@ -335,9 +335,12 @@ public sealed partial class StreamingPipeline<TItem, TResult>
                         continue;
                     }
 
+                    // Wait for an item, the batch's time, or the source to start waiting for room (once: while it
+                    // waits, only arriving items can change the flush condition above).
                     using var timeout = new CancellationTokenSource(remaining, _p._time);
                     var read = reader.WaitToReadAsync(timeout.Token).AsTask();
-                    var first = await Task.WhenAny(read, _flow.ProducerBlocked).ConfigureAwait(false);
+                    var blocked = _flow.ProducerBlocked;
+                    var first = blocked.IsCompleted ? read : await Task.WhenAny(read, blocked).ConfigureAwait(false);
                     if (first != read)
                     {
                         await timeout.CancelAsync().ConfigureAwait(false);
