@@ -157,6 +157,7 @@ public sealed class ResumeTests
         var byPath = lines.GroupBy(l => l.Split('|')[0]).ToDictionary(g => g.Key, g => g.Count());
         byPath.Keys.ToHashSet().SetEquals(paths.Select(p => p["data/".Length..])).Should().BeTrue("no file is skipped");
         var repeats = lines.Length - byPath.Count;
+        TestContext.Current.TestOutputHelper?.WriteLine($"killed after {afterKill} items in the sink; {repeats} repeated after the resume");
         repeats.Should().BeLessThanOrEqualTo(BatchSize, "only the batch written after the last checkpoint may repeat");
     }
 
