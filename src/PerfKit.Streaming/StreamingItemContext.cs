@@ -44,7 +44,9 @@ public sealed class StreamingItemContext
     public void AddRecords(long count) => _records += count;
 
     /// <summary>
-    /// Opens the item's file for sequential asynchronous reading. The pipeline closes it after the processor returns
+    /// Opens the item's file for sequential reading (synchronous file I/O: on Linux asynchronous file reads are
+    /// emulated on the thread pool, a hop per read that was measurably slower on small files). The pipeline closes it
+    /// after the processor returns
     /// and, if reading fails, reports the stream's position as the failure's byte offset.
     /// </summary>
     /// <returns>The open stream.</returns>
@@ -62,7 +64,7 @@ public sealed class StreamingItemContext
             Mode = FileMode.Open,
             Access = FileAccess.Read,
             Share = FileShare.Read | FileShare.Delete,
-            Options = FileOptions.Asynchronous | FileOptions.SequentialScan,
+            Options = FileOptions.SequentialScan,
             BufferSize = 0,
         });
         return _stream;
