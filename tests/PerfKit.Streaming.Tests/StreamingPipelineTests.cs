@@ -311,6 +311,33 @@ public sealed class StreamingPipelineTests
         report.Failures.Should().ContainSingle().Which.Kind.Should().Be(StreamingFailureKind.TooLarge);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task ABatchBiggerThanTheBounds_IsWrittenWhenTheSourceWaitsForRoom_WithoutTheClockMoving(bool preserveOrder)
+    {
+        // The fake clock never moves, so BatchInterval cannot flush: a batch that can never fill (the item window and
+        // the byte bound are smaller than it) must be written once every admitted item waits in it, or the run hangs.
+        var sunk = 0;
+        await using var pipeline = new StreamingPipeline<int, int>(
+            (i, _) => ValueTask.FromResult(i),
+            (batch, _) =>
+            {
+                sunk += batch.Count;
+                return ValueTask.CompletedTask;
+            },
+            new StreamingPipelineOptions { MaxItemsInFlight = 4, BatchSize = 100, MaxBytesInFlight = 50, BatchBytes = 1000, PreserveOrder = preserveOrder },
+            new PerfKitStreamingDependencies { TimeProvider = new FakeTimeProvider() })
+        {
+            WeightSelector = _ => 10,
+        };
+
+        var report = await pipeline.RunAsync(Enumerable.Range(0, 500).ToAsyncEnumerable(), cancellationToken: Token);
+
+        report.ItemsSucceeded.Should().Be(500);
+        sunk.Should().Be(500);
+    }
+
     private sealed class SyncProgress(List<StreamingProgress> reports) : IProgress<StreamingProgress>
     {
         public void Report(StreamingProgress value) => reports.Add(value);
