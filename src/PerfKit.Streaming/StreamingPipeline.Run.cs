@@ -5,7 +5,7 @@ using PerfKit.Streaming.Records;
 
 namespace PerfKit.Streaming;
 
-/// <content>One run: the producer, the workers and the sink loop.</content>
+// One run: the producer, the workers and the sink loop.
 public sealed partial class StreamingPipeline<TItem, TResult>
 {
     private sealed class Entry

@@ -41,6 +41,10 @@ public sealed class PackageConventionsTests
         PackageConventions.OnePublicTypePerFile("src/PerfKit.Streaming");
 
     [Fact]
+    public void XmlDocs_HaveOneSummaryPerType() =>
+        PackageConventions.XmlDocsHaveOneSummaryPerType(Package);
+
+    [Fact]
     public async Task EveryPublishedInstrument_IsListedInTheDiagnosticsConstants()
     {
         var listed = typeof(PerfKitStreamingDiagnostics.Instruments).GetFields(BindingFlags.Public | BindingFlags.Static)
