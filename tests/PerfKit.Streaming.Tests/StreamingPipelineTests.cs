@@ -338,6 +338,35 @@ public sealed class StreamingPipelineTests
         sunk.Should().Be(500);
     }
 
+    [Fact]
+    public async Task DisposingDuringARun_CancelsTheProcessors_AndLeavesTheItemsUndone()
+    {
+        var store = new MemoryCheckpointStore();
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var pipeline = new StreamingPipeline<int, int>(
+            async (i, context) =>
+            {
+                started.TrySetResult();
+                await Task.Delay(Timeout.Infinite, context.CancellationToken);
+                return i;
+            },
+            (_, _) => ValueTask.CompletedTask,
+            new StreamingPipelineOptions { MaxDegreeOfParallelism = 2 },
+            new PerfKitStreamingDependencies { CheckpointStore = store });
+        var run = pipeline.RunAsync(Enumerable.Range(0, 100).ToAsyncEnumerable(), cancellationToken: Token);
+        await started.Task.WaitAsync(Token);
+
+        await pipeline.DisposeAsync();
+        var report = await run;
+
+        report.Completed.Should().BeFalse();
+        report.ItemsSucceeded.Should().Be(0);
+        store.Saved!.LowWaterMark.Should().Be(0);
+        store.Saved.CompletedAbove.Should().BeEmpty();
+        var again = () => pipeline.RunAsync(Enumerable.Range(0, 1).ToAsyncEnumerable(), cancellationToken: Token);
+        await again.Should().ThrowAsync<ObjectDisposedException>();
+    }
+
     private sealed class SyncProgress(List<StreamingProgress> reports) : IProgress<StreamingProgress>
     {
         public void Report(StreamingProgress value) => reports.Add(value);
