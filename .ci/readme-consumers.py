@@ -14,6 +14,7 @@ CHECKED = [
     ("src/PerfKit.Caching.Redis/README.md", "Redis", {"OutputType": "Exe"}),
     ("src/PerfKit.Monitoring/README.md", "Monitoring", {"OutputType": "Exe"}),
     ("src/PerfKit.Monitoring.Email/README.md", "MonitoringEmail", {"OutputType": "Exe"}),
+    ("src/PerfKit.Streaming/README.md", "Streaming", {"OutputType": "Exe"}),
     # The Testing consumer is set up exactly as its Install section says (project lines, global.json) and run with
     # `dotnet test`, as users run it: a set-up that builds nothing and passes silently fails the check.
     ("src/PerfKit.Testing/README.md", "Testing", {"OutputType": "Exe"}),

@@ -39,6 +39,11 @@ if (args.Length > 0 && args[0] == "--batching")
     return await BatchingComparison.RunAsync(args[1..]);
 }
 
+if (args.Length > 1 && args[0] == "--pipeline-memory")
+{
+    return await PerfKit.Benchmarks.Streaming.PipelineMemoryScaling.RunAsync(args[1..]);
+}
+
 if (args.Length > 0 && args[0] == "--hit-ratio")
 {
     return HitRatio.Run();

@@ -18,4 +18,10 @@ public sealed class PerfKitStreamingDependencies
 
     /// <summary>Creates the <c>PerfKit.Streaming</c> meter; default a meter shared by the objects created without one.</summary>
     public IMeterFactory? MeterFactory { get; init; }
+
+    /// <summary>
+    /// Where a <see cref="StreamingPipeline{TItem, TResult}"/> keeps its checkpoint; default a <see cref="FileCheckpointStore"/>
+    /// at <see cref="StreamingPipelineOptions.CheckpointPath"/> when that is set, else none. Not used by <see cref="DirectorySource"/>.
+    /// </summary>
+    public ICheckpointStore? CheckpointStore { get; init; }
 }

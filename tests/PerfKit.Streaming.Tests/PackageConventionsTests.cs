@@ -1,16 +1,21 @@
+using System.Diagnostics.Metrics;
+using System.Reflection;
 using PerfKit.TestUtilities;
 
 namespace PerfKit.Streaming.Tests;
 
 public sealed class PackageConventionsTests
 {
-    private static readonly System.Reflection.Assembly Package = typeof(PerfKitStreamingDiagnostics).Assembly;
+    private static readonly Assembly Package = typeof(PerfKitStreamingDiagnostics).Assembly;
 
     [Fact]
     public void ExportedTypes_LiveInThePackageNamespace() =>
         PackageConventions.ExportedTypesLiveInPackageNamespace(Package);
 
-    // No ServiceCollectionExtensions test: PerfKit.Streaming has no DI layer yet, and a check over no types could not fail.
+    [Fact]
+    public void ServiceCollectionExtensions_AreNamedAfterThePackage() =>
+        PackageConventions.ServiceCollectionExtensionsAreNamedAfterThePackage(Package);
+
     [Fact]
     public void Diagnostics_IsExported() =>
         Package.GetExportedTypes().Should().Contain(typeof(PerfKitStreamingDiagnostics));
@@ -34,4 +39,36 @@ public sealed class PackageConventionsTests
     [Fact]
     public void EachPublicType_HasItsOwnFile() =>
         PackageConventions.OnePublicTypePerFile("src/PerfKit.Streaming");
+
+    [Fact]
+    public void XmlDocs_HaveOneSummaryPerType() =>
+        PackageConventions.XmlDocsHaveOneSummaryPerType(Package);
+
+    [Fact]
+    public async Task EveryPublishedInstrument_IsListedInTheDiagnosticsConstants()
+    {
+        var listed = typeof(PerfKitStreamingDiagnostics.Instruments).GetFields(BindingFlags.Public | BindingFlags.Static)
+            .Select(f => (string)f.GetValue(null)!).ToHashSet();
+        var published = new HashSet<string>();
+        using var listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, _) =>
+            {
+                if (instrument.Meter.Name == PerfKitStreamingDiagnostics.MeterName)
+                {
+                    lock (published)
+                    {
+                        published.Add(instrument.Name);
+                    }
+                }
+            },
+        };
+        listener.Start();
+        await using var pipeline = new StreamingPipeline<int, int>((i, _) => ValueTask.FromResult(i), (_, _) => ValueTask.CompletedTask, new StreamingPipelineOptions());
+        await pipeline.RunAsync(Enumerable.Range(0, 3).ToAsyncEnumerable(), cancellationToken: TestContext.Current.CancellationToken);
+
+        published.Should().NotBeEmpty();
+        published.Should().BeSubsetOf(listed);
+        published.Should().OnlyContain(n => n.StartsWith("perfkit.streaming.", StringComparison.Ordinal));
+    }
 }
