@@ -73,6 +73,8 @@ public sealed partial class PerfKitCache : IPerfKitCache, IMemoryPressureRespond
 
     internal int TagInvalidationCount => _tags.Count;
 
+    internal CacheEntryOptions DefaultEntryOptions => _options.DefaultEntryOptions;
+
     internal int IndexedTagCount => _l1.IndexedTagCount;
 
     /// <inheritdoc />

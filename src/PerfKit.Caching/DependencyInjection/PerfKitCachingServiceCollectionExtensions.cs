@@ -1,5 +1,6 @@
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Caching.Distributed;
+using Microsoft.Extensions.Caching.Hybrid;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
@@ -7,6 +8,7 @@ using Microsoft.Extensions.Options;
 using PerfKit.Caching;
 using PerfKit.Caching.Batching;
 using PerfKit.Caching.Distributed;
+using PerfKit.Caching.Hybrid;
 using PerfKit.Caching.Internal;
 using PerfKit.Caching.Serialization;
 using PerfKit.Memory;
@@ -112,7 +114,7 @@ public static class PerfKitCachingServiceCollectionExtensions
             services.AddSingleton<IMemoryPressureResponder>(sp => sp.GetRequiredKeyedService<PerfKitCache>(name));
         }
 
-        return new PerfKitCachingBuilder(services);
+        return new PerfKitCachingBuilder(services, name);
     }
 
     /// <summary>
@@ -198,6 +200,67 @@ public static class PerfKitCachingServiceCollectionExtensions
     public static string BatchLoaderOptionsName<TKey, TValue>()
         where TKey : notnull => "PerfKit.Caching.BatchLoader:" + typeof(TKey).FullName + "," + typeof(TValue).FullName;
 
+    /// <summary>
+    /// Registers the cache of this builder as Microsoft's <see cref="HybridCache"/> (a <see cref="PerfKitHybridCache"/>
+    /// singleton): the unnamed cache as the <see cref="HybridCache"/> service, a named cache
+    /// (<c>AddPerfKitCaching("products", ...)</c>) as the keyed <see cref="HybridCache"/> of the same key
+    /// (<c>[FromKeyedServices("products")] HybridCache</c>). A <see cref="HybridCache"/> registered before for the same key
+    /// (for example by <c>AddHybridCache()</c>) is replaced. Registered <see cref="IHybridCacheSerializer{T}"/> and
+    /// <see cref="IHybridCacheSerializerFactory"/> services serialize the L2 payloads (and the copies of mutable values)
+    /// of every PerfKit cache of the container, with System.Text.Json for the other types, unless an
+    /// <see cref="ICacheSerializer"/> is registered: that one wins. The options are the named
+    /// <see cref="PerfKitHybridCacheOptions"/> <see cref="PerfKitHybridCacheOptionsNameFor"/>, validated at host start.
+    /// Calling it twice is harmless: one adapter, and the <paramref name="configure"/>s add up.
+    /// </summary>
+    /// <param name="builder">The builder returned by <c>AddPerfKitCaching</c>.</param>
+    /// <param name="configure">Sets the mapping options.</param>
+    /// <returns>The builder.</returns>
+    public static IPerfKitCachingBuilder AsHybridCache(this IPerfKitCachingBuilder builder, Action<PerfKitHybridCacheOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var services = builder.Services;
+        var name = (builder as PerfKitCachingBuilder)?.Name;
+        var optionsName = PerfKitHybridCacheOptionsNameFor(name);
+        var options = services.AddOptionsWithValidateOnStart<PerfKitHybridCacheOptions>(optionsName);
+        if (configure is not null)
+        {
+            options.Configure(configure);
+        }
+
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PerfKitHybridCacheOptions>, PerfKitHybridCacheOptionsValidator>());
+        services.TryAddSingleton<ICacheSerializer>(static sp => new HybridSerializerBridge(sp, new SystemTextJsonCacheSerializer()));
+        for (var i = services.Count - 1; i >= 0; i--)
+        {
+            if (services[i].ServiceType == typeof(HybridCache) && Equals(services[i].ServiceKey, name) && services[i].IsKeyedService == name is not null)
+            {
+                services.RemoveAt(i);
+            }
+        }
+
+        if (name is null)
+        {
+            services.AddSingleton<HybridCache>(static sp => new PerfKitHybridCache(
+                sp.GetRequiredService<IPerfKitCache>(),
+                sp.GetRequiredService<IOptionsMonitor<PerfKitHybridCacheOptions>>().Get(PerfKitHybridCacheOptionsNameFor(null)),
+                new PerfKitCacheDependencies { LoggerFactory = sp.GetService<ILoggerFactory>() }));
+        }
+        else
+        {
+            services.AddKeyedSingleton<HybridCache>(name, static (sp, key) => new PerfKitHybridCache(
+                sp.GetRequiredKeyedService<IPerfKitCache>(key),
+                sp.GetRequiredService<IOptionsMonitor<PerfKitHybridCacheOptions>>().Get(PerfKitHybridCacheOptionsNameFor((string)key!)),
+                new PerfKitCacheDependencies { LoggerFactory = sp.GetService<ILoggerFactory>() }));
+        }
+
+        return builder;
+    }
+
+    /// <summary>The name of the <see cref="PerfKitHybridCacheOptions"/> that <c>AsHybridCache</c> registers: <c>PerfKit.Caching.Hybrid</c>, and for a named cache a colon and its name.</summary>
+    /// <param name="name">The named cache's name; <see langword="null"/> for the unnamed cache.</param>
+    /// <returns>The options name.</returns>
+    public static string PerfKitHybridCacheOptionsNameFor(string? name) =>
+        name is null ? "PerfKit.Caching.Hybrid" : "PerfKit.Caching.Hybrid:" + name;
+
     // Every cache of the container gets the same store, serializer and backplane singletons.
     private static PerfKitCacheDependencies CacheDependencies(IServiceProvider sp) => new()
     {
@@ -217,8 +280,11 @@ public static class PerfKitCachingServiceCollectionExtensions
             create(services) ?? throw new InvalidOperationException($"The batch function factory of BatchLoader<{typeof(TKey).Name}, {typeof(TValue).Name}> returned null.");
     }
 
-    private sealed class PerfKitCachingBuilder(IServiceCollection services) : IPerfKitCachingBuilder
+    private sealed class PerfKitCachingBuilder(IServiceCollection services, string? name = null) : IPerfKitCachingBuilder
     {
         public IServiceCollection Services { get; } = services;
+
+        // The named cache this builder came from (AddPerfKitCaching(name, ...)); null for the unnamed cache.
+        public string? Name { get; } = name;
     }
 }
