@@ -75,6 +75,10 @@ public sealed partial class PerfKitCache : IPerfKitCache, IMemoryPressureRespond
 
     internal CacheEntryOptions DefaultEntryOptions => _options.DefaultEntryOptions;
 
+    internal TimeSpan MaximumEntryLifetime => _options.MaximumEntryLifetime;
+
+    internal TimeProvider TimeProvider => _clock.TimeProvider;
+
     internal int IndexedTagCount => _l1.IndexedTagCount;
 
     /// <inheritdoc />

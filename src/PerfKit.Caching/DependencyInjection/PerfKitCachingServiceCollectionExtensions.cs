@@ -261,11 +261,74 @@ public static class PerfKitCachingServiceCollectionExtensions
     public static string PerfKitHybridCacheOptionsNameFor(string? name) =>
         name is null ? "PerfKit.Caching.Hybrid" : "PerfKit.Caching.Hybrid:" + name;
 
+    /// <summary>
+    /// Registers the cache of this builder as an <see cref="IDistributedCache"/> (a <see cref="PerfKitDistributedCache"/>
+    /// singleton), for code that takes only that interface (ASP.NET Core session state, libraries): the unnamed cache as the
+    /// <see cref="IDistributedCache"/> service, a named cache as the keyed <see cref="IDistributedCache"/> of its key.
+    /// For the unnamed cache, an <see cref="IDistributedCache"/> registered before (the L2: <c>AddDistributedMemoryCache</c>,
+    /// <c>AddStackExchangeRedisCache</c>) stays the caches' L2: it moves to a key of its own, so the caches never use the
+    /// view as their own L2. Register the L2 first; an <see cref="IDistributedCache"/> registered later replaces the view.
+    /// Calling it twice is harmless.
+    /// </summary>
+    /// <param name="builder">The builder returned by <c>AddPerfKitCaching</c>.</param>
+    /// <returns>The builder.</returns>
+    public static IPerfKitCachingBuilder AsDistributedCache(this IPerfKitCachingBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var services = builder.Services;
+        if ((builder as PerfKitCachingBuilder)?.Name is { } name)
+        {
+            if (!services.Any(d => d.ServiceType == typeof(IDistributedCache) && d.IsKeyedService && Equals(d.ServiceKey, name)))
+            {
+                services.AddKeyedSingleton<IDistributedCache>(name, static (sp, key) => new PerfKitDistributedCache(sp.GetRequiredKeyedService<IPerfKitCache>(key)));
+            }
+
+            return builder;
+        }
+
+        if (services.Any(static d => d.ServiceType == typeof(DistributedViewMarker)))
+        {
+            return builder;
+        }
+
+        // The L2 registered so far moves to a key of its own, in the same order (the last one still wins).
+        var l2 = services.Where(static d => d.ServiceType == typeof(IDistributedCache) && !d.IsKeyedService).ToList();
+        foreach (var descriptor in l2)
+        {
+            services.Remove(descriptor);
+            services.Add(Keyed(descriptor, DistributedL2Key));
+        }
+
+        services.AddSingleton<DistributedViewMarker>();
+        services.AddSingleton<IDistributedCache>(static sp => new PerfKitDistributedCache(sp.GetRequiredService<IPerfKitCache>()));
+        return builder;
+    }
+
+    private const string DistributedL2Key = "PerfKit.Caching:L2";
+
+    private static ServiceDescriptor Keyed(ServiceDescriptor descriptor, string key)
+    {
+        if (descriptor.ImplementationInstance is { } instance)
+        {
+            return new ServiceDescriptor(descriptor.ServiceType, key, instance);
+        }
+
+        if (descriptor.ImplementationFactory is { } factory)
+        {
+            return new ServiceDescriptor(descriptor.ServiceType, key, (sp, _) => factory(sp), descriptor.Lifetime);
+        }
+
+        return new ServiceDescriptor(descriptor.ServiceType, key, descriptor.ImplementationType!, descriptor.Lifetime);
+    }
+
+    private static IDistributedCache? DistributedL2(IServiceProvider sp) =>
+        sp.GetService<DistributedViewMarker>() is null ? sp.GetService<IDistributedCache>() : sp.GetKeyedService<IDistributedCache>(DistributedL2Key);
+
     // Every cache of the container gets the same store, serializer and backplane singletons.
     private static PerfKitCacheDependencies CacheDependencies(IServiceProvider sp) => new()
     {
         DistributedCache = sp.GetService<IDistributedCacheStore>()
-            ?? (sp.GetService<IDistributedCache>() is { } distributed ? new DistributedCacheAdapter(distributed) : null),
+            ?? (DistributedL2(sp) is { } distributed ? new DistributedCacheAdapter(distributed) : null),
         Serializer = sp.GetService<ICacheSerializer>(),
         TimeProvider = sp.GetService<TimeProvider>(),
         LoggerFactory = sp.GetService<ILoggerFactory>(),
@@ -279,6 +342,9 @@ public static class PerfKitCachingServiceCollectionExtensions
         public Func<IReadOnlyList<TKey>, CancellationToken, ValueTask<IReadOnlyDictionary<TKey, TValue>>> Create(IServiceProvider services) =>
             create(services) ?? throw new InvalidOperationException($"The batch function factory of BatchLoader<{typeof(TKey).Name}, {typeof(TValue).Name}> returned null.");
     }
+
+    // Registered by AsDistributedCache: the unnamed IDistributedCache is the view, the caches' L2 is keyed.
+    private sealed class DistributedViewMarker;
 
     private sealed class PerfKitCachingBuilder(IServiceCollection services, string? name = null) : IPerfKitCachingBuilder
     {
