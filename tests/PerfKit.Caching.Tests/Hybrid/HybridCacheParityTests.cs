@@ -425,4 +425,45 @@ public sealed class HybridCacheParityTests
         await failing.Should().ThrowAsync<InvalidOperationException>();
         (await cache.GetOrCreateAsync("k", _ => ValueTask.FromResult("ok"), cancellationToken: Ct)).Should().Be("ok");
     }
+
+    [Theory]
+    [InlineData(HybridImpl.Microsoft)]
+    [InlineData(HybridImpl.PerfKit)]
+    public async Task Difference_RemoveByTagWildcard_MicrosoftInvalidatesEverything_PerfKitThrowsNotSupported(HybridImpl impl)
+    {
+        await using var node = Node(impl);
+        var cache = node.Cache();
+        await cache.SetAsync("a", "a1", tags: ["ta"], cancellationToken: Ct);
+        await cache.SetAsync("b", "b1", cancellationToken: Ct);
+
+        var call = async () => await cache.RemoveByTagAsync("*", Ct);
+
+        if (impl == HybridImpl.Microsoft)
+        {
+            await call();
+            (await cache.GetOrCreateAsync("a", _ => ValueTask.FromResult("a2"), cancellationToken: Ct)).Should().Be("a2");
+            (await cache.GetOrCreateAsync("b", _ => ValueTask.FromResult("b2"), cancellationToken: Ct)).Should().Be("b2");
+        }
+        else
+        {
+            await call.Should().ThrowAsync<NotSupportedException>();
+        }
+    }
+
+    [Theory]
+    [InlineData(HybridImpl.Microsoft)]
+    [InlineData(HybridImpl.PerfKit)]
+    public async Task Difference_MutableValueChangedAfterSet_MicrosoftKeepsWhatWasSet_PerfKitCopiesTheChangedObject(HybridImpl impl)
+    {
+        await using var node = Node(impl);
+        var cache = node.Cache();
+        var widget = new Widget { Id = 1, Name = "lamp" };
+        await cache.SetAsync("w", widget, cancellationToken: Ct);
+
+        widget.Name = "changed after SetAsync";
+        var read = await cache.GetOrCreateAsync("w", _ => ValueTask.FromResult(new Widget()), cancellationToken: Ct);
+
+        read.Should().NotBeSameAs(widget);
+        read.Name.Should().Be(impl == HybridImpl.Microsoft ? "lamp" : "changed after SetAsync");
+    }
 }
