@@ -54,6 +54,21 @@ public sealed class PerfKitHybridCacheTests
     }
 
     [Fact]
+    public async Task HitDueForEagerRefresh_AnswersTheCurrentValue_AndRefreshesInTheBackground()
+    {
+        var time = new FakeTimeProvider();
+        using var inner = CacheTestHelpers.NewCache(time, configure: o => o.DefaultEntryOptions = new CacheEntryOptions { Duration = TimeSpan.FromMinutes(1), EagerRefreshThreshold = 0.5 });
+        var cache = new PerfKitHybridCache(inner);
+        await cache.GetOrCreateAsync("k", _ => ValueTask.FromResult("v1"), cancellationToken: Ct);
+
+        time.Advance(TimeSpan.FromSeconds(40));
+        (await cache.GetOrCreateAsync("k", _ => ValueTask.FromResult("v2"), cancellationToken: Ct)).Should().Be("v1");
+
+        await CacheTestHelpers.WaitUntilAsync(() => inner.TryGet<string>("k", out var v) && v == "v2");
+        (await cache.GetOrCreateAsync("k", _ => ValueTask.FromResult("v3"), cancellationToken: Ct)).Should().Be("v2");
+    }
+
+    [Fact]
     public async Task Tags_FromOptionsDefaultsAndTheCall_AreAllApplied()
     {
         using var inner = CacheTestHelpers.NewCache(new FakeTimeProvider(), configure: o => o.DefaultEntryOptions = new CacheEntryOptions { Tags = ["all"] });
