@@ -12,6 +12,7 @@ CHECKED = [
     ("src/PerfKit.Memory/README.md", "Memory", {"OutputType": "Exe"}),
     ("src/PerfKit.Caching/README.md", "Caching", {"OutputType": "Exe"}),
     ("src/PerfKit.Caching.Redis/README.md", "Redis", {"OutputType": "Exe"}),
+    ("src/PerfKit.Caching.AspNetCore/README.md", "CachingAspNetCore", {"OutputType": "Exe"}),
     ("src/PerfKit.Monitoring/README.md", "Monitoring", {"OutputType": "Exe"}),
     # The Testing consumer is set up exactly as its Install section says (project lines, global.json) and run with
     # `dotnet test`, as users run it: a set-up that builds nothing and passes silently fails the check.
