@@ -46,6 +46,7 @@ public sealed class PerfKitHybridCache : HybridCache
     private readonly ILogger _logger;
     private readonly MappedOptions _forNull;
     private readonly ConditionalWeakTable<HybridCacheEntryOptions, MappedOptions> _mapped = new();
+    private readonly ConditionalWeakTable<HybridCacheEntryOptions, MappedOptions>.CreateValueCallback _map;
 
     // One-entry memo in front of the table: most call sites pass the same options instance every time.
     private MappedOptions? _last;
@@ -66,6 +67,7 @@ public sealed class PerfKitHybridCache : HybridCache
         _perfKit = cache as PerfKitCache;
         _defaults = _perfKit?.DefaultEntryOptions ?? new CacheEntryOptions();
         _forNull = new MappedOptions(_defaults, null);
+        _map = o => new MappedOptions(_defaults, o);
     }
 
     /// <summary>The PerfKit cache behind this adapter, for PerfKit's own API (fail-safe options, many keys at once, factory context).</summary>
@@ -206,7 +208,7 @@ public sealed class PerfKitHybridCache : HybridCache
             return last;
         }
 
-        var mapped = _mapped.GetValue(options, o => new MappedOptions(_defaults, o));
+        var mapped = _mapped.GetValue(options, _map);
         _last = mapped;
         return mapped;
     }
