@@ -12,6 +12,7 @@ CHECKED = [
     ("src/PerfKit.Memory/README.md", "Memory", {"OutputType": "Exe"}),
     ("src/PerfKit.Caching/README.md", "Caching", {"OutputType": "Exe"}),
     ("src/PerfKit.Caching.Redis/README.md", "Redis", {"OutputType": "Exe"}),
+    ("src/PerfKit.Caching.AspNetCore/README.md", "CachingAspNetCore", {"OutputType": "Exe"}),
     ("src/PerfKit.Monitoring/README.md", "Monitoring", {"OutputType": "Exe"}),
     ("src/PerfKit.Monitoring.Email/README.md", "MonitoringEmail", {"OutputType": "Exe"}),
     ("src/PerfKit.Streaming/README.md", "Streaming", {"OutputType": "Exe"}),

@@ -1,5 +1,7 @@
 // The code of src/PerfKit.Caching/README.md's quick start, compiled here so the docs cannot rot
 // (a test checks that every C# block of the README stands in this file).
+using Microsoft.Extensions.Caching.Distributed;
+using Microsoft.Extensions.Caching.Hybrid;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using PerfKit.Caching;
@@ -49,6 +51,23 @@ internal static class CachingQuickStart
         var vectors = await Task.WhenAll(texts.Select(text => cache.GetOrCreateAsync(
             $"embedding:{text}", (embeddings, text), static (_, s, ct) => s.embeddings.LoadAsync(s.text, ct)).AsTask()));
         Console.WriteLine($"{vectors.Length} vectors, {EmbeddingModel.Calls} model call(s)");   // 4 vectors; 3 distinct texts, usually in 1 call
+
+        var webBuilder = Host.CreateApplicationBuilder();
+        webBuilder.Services.AddDistributedMemoryCache();   // the L2: register it before AsDistributedCache
+        webBuilder.Services.AddPerfKitCaching().AsHybridCache().AsDistributedCache();
+        using var webHost = webBuilder.Build();
+
+        var hybrid = webHost.Services.GetRequiredService<HybridCache>();   // a PerfKitHybridCache
+        var price = await hybrid.GetOrCreateAsync("price:42", async ct =>
+        {
+            await Task.Delay(10, ct);
+            return 19.99m;
+        }, tags: ["prices"]);
+        await hybrid.RemoveByTagAsync("prices");
+
+        var sessions = webHost.Services.GetRequiredService<IDistributedCache>();   // a PerfKitDistributedCache
+        await sessions.SetStringAsync("session:7", "cart=3", new DistributedCacheEntryOptions { SlidingExpiration = TimeSpan.FromMinutes(20) });
+        Console.WriteLine($"{price}, {await sessions.GetStringAsync("session:7")}");
     }
 }
 

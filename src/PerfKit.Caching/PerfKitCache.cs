@@ -73,7 +73,38 @@ public sealed partial class PerfKitCache : IPerfKitCache, IMemoryPressureRespond
 
     internal int TagInvalidationCount => _tags.Count;
 
+    internal CacheEntryOptions DefaultEntryOptions => _options.DefaultEntryOptions;
+
+    internal TimeSpan MaximumEntryLifetime => _options.MaximumEntryLifetime;
+
+    internal TimeProvider TimeProvider => _clock.TimeProvider;
+
+    /// <summary>Counts an L1 hit answered by <see cref="TryGetPlainHit"/>.</summary>
+    internal void CountHit() => _metrics.Request("l1", "hit");
+
     internal int IndexedTagCount => _l1.IndexedTagCount;
+
+    /// <summary>
+    /// The hit path of <see cref="GetOrCreateAsync{TState, T}"/> for adapters (PerfKitHybridCache): the value of a fresh
+    /// L1 entry that is not copied on read and not due for an eager refresh. Anything else (a miss, a copy, a refresh to
+    /// start) is left to <see cref="GetOrCreateAsync{TState, T}"/>, so the answer is the same. Not generic, so that an
+    /// adapter's shared generic code calls it without a run-time lookup; the caller checks the type and counts the hit.
+    /// </summary>
+    internal bool TryGetPlainHit(string key, out object? value)
+    {
+        if (_l1.TryGet(key, out var entry) && !entry.CopyOnRead && !_disposed)
+        {
+            var now = _clock.NowMs;
+            if (now < entry.ExpiresAt && now < entry.RevalidateAt && now < Volatile.Read(ref entry.EagerRefreshAt) && IsTagValid(entry))
+            {
+                value = entry.Value;
+                return true;
+            }
+        }
+
+        value = null;
+        return false;
+    }
 
     /// <inheritdoc />
     public ValueTask<T> GetOrCreateAsync<TState, T>(string key, TState state, Func<CacheFactoryContext, TState, CancellationToken, ValueTask<T>> factory, CacheEntryOptions? options = null, CancellationToken cancellationToken = default)

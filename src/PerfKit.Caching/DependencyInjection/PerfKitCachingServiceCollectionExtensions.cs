@@ -1,5 +1,6 @@
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Caching.Distributed;
+using Microsoft.Extensions.Caching.Hybrid;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
@@ -7,6 +8,7 @@ using Microsoft.Extensions.Options;
 using PerfKit.Caching;
 using PerfKit.Caching.Batching;
 using PerfKit.Caching.Distributed;
+using PerfKit.Caching.Hybrid;
 using PerfKit.Caching.Internal;
 using PerfKit.Caching.Serialization;
 using PerfKit.Memory;
@@ -112,7 +114,7 @@ public static class PerfKitCachingServiceCollectionExtensions
             services.AddSingleton<IMemoryPressureResponder>(sp => sp.GetRequiredKeyedService<PerfKitCache>(name));
         }
 
-        return new PerfKitCachingBuilder(services);
+        return new PerfKitCachingBuilder(services, name);
     }
 
     /// <summary>
@@ -230,11 +232,135 @@ public static class PerfKitCachingServiceCollectionExtensions
     public static string BatchLoaderOptionsName<TKey, TValue>()
         where TKey : notnull => "PerfKit.Caching.BatchLoader:" + typeof(TKey).FullName + "," + typeof(TValue).FullName;
 
+    /// <summary>
+    /// Registers the cache of this builder as Microsoft's <see cref="HybridCache"/> (a <see cref="PerfKitHybridCache"/>
+    /// singleton): the unnamed cache as the <see cref="HybridCache"/> service, a named cache
+    /// (<c>AddPerfKitCaching("products", ...)</c>) as the keyed <see cref="HybridCache"/> of the same key
+    /// (<c>[FromKeyedServices("products")] HybridCache</c>). A <see cref="HybridCache"/> registered before for the same key
+    /// (for example by <c>AddHybridCache()</c>) is replaced. Registered <see cref="IHybridCacheSerializer{T}"/> and
+    /// <see cref="IHybridCacheSerializerFactory"/> services serialize the L2 payloads (and the copies of mutable values)
+    /// of every PerfKit cache of the container, with System.Text.Json for the other types, unless an
+    /// <see cref="ICacheSerializer"/> is registered: that one wins. The options are the named
+    /// <see cref="PerfKitHybridCacheOptions"/> <see cref="PerfKitHybridCacheOptionsNameFor"/>, validated at host start.
+    /// Calling it twice is harmless: one adapter, and the <paramref name="configure"/>s add up.
+    /// </summary>
+    /// <param name="builder">The builder returned by <c>AddPerfKitCaching</c>.</param>
+    /// <param name="configure">Sets the mapping options.</param>
+    /// <returns>The builder.</returns>
+    public static IPerfKitCachingBuilder AsHybridCache(this IPerfKitCachingBuilder builder, Action<PerfKitHybridCacheOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var services = builder.Services;
+        var name = (builder as PerfKitCachingBuilder)?.Name;
+        var optionsName = PerfKitHybridCacheOptionsNameFor(name);
+        var options = services.AddOptionsWithValidateOnStart<PerfKitHybridCacheOptions>(optionsName);
+        if (configure is not null)
+        {
+            options.Configure(configure);
+        }
+
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PerfKitHybridCacheOptions>, PerfKitHybridCacheOptionsValidator>());
+        services.TryAddSingleton<ICacheSerializer>(static sp => new HybridSerializerBridge(sp, new SystemTextJsonCacheSerializer()));
+        for (var i = services.Count - 1; i >= 0; i--)
+        {
+            if (services[i].ServiceType == typeof(HybridCache) && Equals(services[i].ServiceKey, name) && services[i].IsKeyedService == name is not null)
+            {
+                services.RemoveAt(i);
+            }
+        }
+
+        if (name is null)
+        {
+            services.AddSingleton<HybridCache>(static sp => new PerfKitHybridCache(
+                sp.GetRequiredService<IPerfKitCache>(),
+                sp.GetRequiredService<IOptionsMonitor<PerfKitHybridCacheOptions>>().Get(PerfKitHybridCacheOptionsNameFor(null)),
+                new PerfKitCacheDependencies { LoggerFactory = sp.GetService<ILoggerFactory>() }));
+        }
+        else
+        {
+            services.AddKeyedSingleton<HybridCache>(name, static (sp, key) => new PerfKitHybridCache(
+                sp.GetRequiredKeyedService<IPerfKitCache>(key),
+                sp.GetRequiredService<IOptionsMonitor<PerfKitHybridCacheOptions>>().Get(PerfKitHybridCacheOptionsNameFor((string)key!)),
+                new PerfKitCacheDependencies { LoggerFactory = sp.GetService<ILoggerFactory>() }));
+        }
+
+        return builder;
+    }
+
+    /// <summary>The name of the <see cref="PerfKitHybridCacheOptions"/> that <c>AsHybridCache</c> registers: <c>PerfKit.Caching.Hybrid</c>, and for a named cache a colon and its name.</summary>
+    /// <param name="name">The named cache's name; <see langword="null"/> for the unnamed cache.</param>
+    /// <returns>The options name.</returns>
+    public static string PerfKitHybridCacheOptionsNameFor(string? name) =>
+        name is null ? "PerfKit.Caching.Hybrid" : "PerfKit.Caching.Hybrid:" + name;
+
+    /// <summary>
+    /// Registers the cache of this builder as an <see cref="IDistributedCache"/> (a <see cref="PerfKitDistributedCache"/>
+    /// singleton), for code that takes only that interface (ASP.NET Core session state, libraries): the unnamed cache as the
+    /// <see cref="IDistributedCache"/> service, a named cache as the keyed <see cref="IDistributedCache"/> of its key.
+    /// For the unnamed cache, an <see cref="IDistributedCache"/> registered before (the L2: <c>AddDistributedMemoryCache</c>,
+    /// <c>AddStackExchangeRedisCache</c>) stays the caches' L2: it moves to a key of its own, so the caches never use the
+    /// view as their own L2. Register the L2 first; an <see cref="IDistributedCache"/> registered later replaces the view.
+    /// Calling it twice is harmless.
+    /// </summary>
+    /// <param name="builder">The builder returned by <c>AddPerfKitCaching</c>.</param>
+    /// <returns>The builder.</returns>
+    public static IPerfKitCachingBuilder AsDistributedCache(this IPerfKitCachingBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var services = builder.Services;
+        if ((builder as PerfKitCachingBuilder)?.Name is { } name)
+        {
+            if (!services.Any(d => d.ServiceType == typeof(IDistributedCache) && d.IsKeyedService && Equals(d.ServiceKey, name)))
+            {
+                services.AddKeyedSingleton<IDistributedCache>(name, static (sp, key) => new PerfKitDistributedCache(sp.GetRequiredKeyedService<IPerfKitCache>(key)));
+            }
+
+            return builder;
+        }
+
+        if (services.Any(static d => d.ServiceType == typeof(DistributedViewMarker)))
+        {
+            return builder;
+        }
+
+        // The L2 registered so far moves to a key of its own, in the same order (the last one still wins).
+        var l2 = services.Where(static d => d.ServiceType == typeof(IDistributedCache) && !d.IsKeyedService).ToList();
+        foreach (var descriptor in l2)
+        {
+            services.Remove(descriptor);
+            services.Add(Keyed(descriptor, DistributedL2Key));
+        }
+
+        services.AddSingleton<DistributedViewMarker>();
+        services.AddSingleton<IDistributedCache>(static sp => new PerfKitDistributedCache(sp.GetRequiredService<IPerfKitCache>()));
+        return builder;
+    }
+
+    private const string DistributedL2Key = "PerfKit.Caching:L2";
+
+    private static ServiceDescriptor Keyed(ServiceDescriptor descriptor, string key)
+    {
+        if (descriptor.ImplementationInstance is { } instance)
+        {
+            return new ServiceDescriptor(descriptor.ServiceType, key, instance);
+        }
+
+        if (descriptor.ImplementationFactory is { } factory)
+        {
+            return new ServiceDescriptor(descriptor.ServiceType, key, (sp, _) => factory(sp), descriptor.Lifetime);
+        }
+
+        return new ServiceDescriptor(descriptor.ServiceType, key, descriptor.ImplementationType!, descriptor.Lifetime);
+    }
+
+    private static IDistributedCache? DistributedL2(IServiceProvider sp) =>
+        sp.GetService<DistributedViewMarker>() is null ? sp.GetService<IDistributedCache>() : sp.GetKeyedService<IDistributedCache>(DistributedL2Key);
+
     // Every cache of the container gets the same store, serializer and backplane singletons.
     private static PerfKitCacheDependencies CacheDependencies(IServiceProvider sp) => new()
     {
         DistributedCache = sp.GetService<IDistributedCacheStore>()
-            ?? (sp.GetService<IDistributedCache>() is { } distributed ? new DistributedCacheAdapter(distributed) : null),
+            ?? (DistributedL2(sp) is { } distributed ? new DistributedCacheAdapter(distributed) : null),
         Serializer = sp.GetService<ICacheSerializer>(),
         TimeProvider = sp.GetService<TimeProvider>(),
         LoggerFactory = sp.GetService<ILoggerFactory>(),
@@ -249,8 +375,14 @@ public static class PerfKitCachingServiceCollectionExtensions
             create(services) ?? throw new InvalidOperationException($"The batch function factory of BatchLoader<{typeof(TKey).Name}, {typeof(TValue).Name}> returned null.");
     }
 
-    private sealed class PerfKitCachingBuilder(IServiceCollection services) : IPerfKitCachingBuilder
+    // Registered by AsDistributedCache: the unnamed IDistributedCache is the view, the caches' L2 is keyed.
+    private sealed class DistributedViewMarker;
+
+    private sealed class PerfKitCachingBuilder(IServiceCollection services, string? name = null) : IPerfKitCachingBuilder
     {
         public IServiceCollection Services { get; } = services;
+
+        // The named cache this builder came from (AddPerfKitCaching(name, ...)); null for the unnamed cache.
+        public string? Name { get; } = name;
     }
 }

@@ -76,4 +76,8 @@ internal static partial class Log
     [LoggerMessage(EventId = 2024, EventName = "ClusterSingleFlightTimedOut", Level = LogLevel.Warning,
         Message = "Cache {Cache}: another node held the single-flight lease of key {Key} for {Timeout} without a result in L2; this node runs the factory itself")]
     public static partial void ClusterSingleFlightTimedOut(ILogger logger, string cache, string key, TimeSpan timeout);
+
+    [LoggerMessage(EventId = 2025, EventName = "HybridKeyTooLong", Level = LogLevel.Warning,
+        Message = "Cache {Cache}: a HybridCache key of {Length} characters is longer than PerfKitHybridCacheOptions.MaximumKeyLength ({MaximumKeyLength}); the value is not cached")]
+    public static partial void HybridKeyTooLong(ILogger logger, string cache, int length, int maximumKeyLength);
 }
