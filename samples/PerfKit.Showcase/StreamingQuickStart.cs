@@ -1,5 +1,5 @@
 // The code of src/PerfKit.Streaming/README.md's quick start, compiled here so the docs cannot rot
-// (a test checks that every C# block of the README stands in this file).
+// (a test checks that every C# block of the README stands in this file or StreamingRecordsQuickStart.cs).
 using PerfKit.Streaming;
 
 namespace PerfKit.Showcase;

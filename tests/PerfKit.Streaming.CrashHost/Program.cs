@@ -1,6 +1,30 @@
 using System.Globalization;
 using System.Text;
+using System.Text.Json;
 using PerfKit.Streaming;
+
+// Usage: PerfKit.Streaming.CrashHost list <root>
+// Walks <root> with a DirectorySource (default options) and prints one JSON line per item:
+// {"path":"<relative path>","problem":<null or why the folder could not be listed>}. Exit code 0.
+// The walk tests run it as an unprivileged user (setpriv) when they run as root, who lists a chmod 000 folder.
+if (args is ["list", var listRoot])
+{
+    await using var stdout = Console.OpenStandardOutput();
+    await foreach (var item in new DirectorySource(new DirectorySourceOptions { Root = listRoot }))
+    {
+        await using (var json = new Utf8JsonWriter(stdout))
+        {
+            json.WriteStartObject();
+            json.WriteString("path", item.RelativePath);
+            json.WriteString("problem", item.Problem);
+            json.WriteEndObject();
+        }
+
+        stdout.WriteByte((byte)'\n');
+    }
+
+    return 0;
+}
 
 // Usage: PerfKit.Streaming.CrashHost <root> <checkpoint> <sink-file> <slow-after-items>
 // Walks <root> with two workers and batches of 10, checkpointing after every batch. The sink appends one line per

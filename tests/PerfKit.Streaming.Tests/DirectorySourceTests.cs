@@ -1,3 +1,4 @@
+using System.Text.Json;
 using PerfKit.Streaming.Internal;
 
 namespace PerfKit.Streaming.Tests;
@@ -94,16 +95,40 @@ public sealed class DirectorySourceTests
     [Fact]
     public async Task FolderThatCannotBeListed_IsReportedAsAProblem_AndTheWalkGoesOn()
     {
-        Assert.SkipWhen(TempFolder.IsRoot, "root reads a chmod 000 folder; the pipeline tests cover unreadable files in another way.");
-        using var folder = new TempFolder();
+        // Root lists a chmod 000 folder, so as root the walk runs in the crash host as user nobody (setpriv), in a
+        // folder under /tmp that nobody may enter (0755), with the locked folder at 000.
+        using var folder = new TempFolder(TempFolder.IsRoot ? "/tmp" : null);
+        TempFolder.Chmod(folder.Path, (UnixFileMode)0b111_101_101);
         folder.Write("locked/secret.txt", "x");
         folder.Write("open.txt", "x");
         TempFolder.Chmod(Path.Combine(folder.Path, "locked"), UnixFileMode.None);
 
-        var items = await ListAsync(new DirectorySourceOptions { Root = folder.Path });
+        var items = TempFolder.IsRoot
+            ? await ListAsUnprivilegedUserAsync(folder.Path)
+            : (await ListAsync(new DirectorySourceOptions { Root = folder.Path })).Select(f => (f.RelativePath, f.Problem)).ToList();
 
         items.Select(f => f.RelativePath).Should().Equal("locked", "open.txt");
         items[0].Problem.Should().Contain("denied");
+        items[1].Problem.Should().BeNull();
+    }
+
+    private static async Task<List<(string RelativePath, string? Problem)>> ListAsUnprivilegedUserAsync(string root)
+    {
+        var token = TestContext.Current.CancellationToken;
+        using var child = CrashHost.Start(["list", root], unprivileged: true);
+        var output = child.StandardOutput.ReadToEndAsync(token);
+        var error = child.StandardError.ReadToEndAsync(token);
+        await child.WaitForExitAsync(token);
+        child.ExitCode.Should().Be(0, "the walk as user {0} ends normally; it wrote: {1}{2}", CrashHost.UnprivilegedId, await output, await error);
+
+        var items = new List<(string, string?)>();
+        foreach (var line in (await output).Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            using var json = JsonDocument.Parse(line);
+            items.Add((json.RootElement.GetProperty("path").GetString()!, json.RootElement.GetProperty("problem").GetString()));
+        }
+
+        return items;
     }
 
     [Theory]

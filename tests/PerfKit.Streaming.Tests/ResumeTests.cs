@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using PerfKit.TestUtilities;
 
 namespace PerfKit.Streaming.Tests;
 
@@ -161,30 +160,6 @@ public sealed class ResumeTests
         repeats.Should().BeLessThanOrEqualTo(BatchSize, "only the batch written after the last checkpoint may repeat");
     }
 
-    private static Process Start(string root, string checkpoint, string sinkFile, long slowAfter)
-    {
-        var start = new ProcessStartInfo(
-            Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? Executables.FindOnPath("dotnet") ?? throw new InvalidOperationException("No dotnet host."))
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(HostPath());
-        start.ArgumentList.Add(root);
-        start.ArgumentList.Add(checkpoint);
-        start.ArgumentList.Add(sinkFile);
-        start.ArgumentList.Add(slowAfter.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        return Process.Start(start) ?? throw new InvalidOperationException("The crash host did not start.");
-    }
-
-    /// <summary>The host's dll, built beside this assembly (artifacts/bin/&lt;project&gt;/&lt;configuration&gt;) because the test project references it.</summary>
-    private static string HostPath()
-    {
-        var here = AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar);
-        var path = Path.GetFullPath(Path.Combine(here, "..", "..", "PerfKit.Streaming.CrashHost", Path.GetFileName(here), "PerfKit.Streaming.CrashHost.dll"));
-        return File.Exists(path)
-            ? path
-            : throw new FileNotFoundException($"The crash host is not built at {path}: build tests/PerfKit.Streaming.Tests (it builds tests/PerfKit.Streaming.CrashHost).", path);
-    }
+    private static Process Start(string root, string checkpoint, string sinkFile, long slowAfter) =>
+        CrashHost.Start([root, checkpoint, sinkFile, slowAfter.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
 }

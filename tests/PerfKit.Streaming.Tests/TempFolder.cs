@@ -5,9 +5,10 @@ namespace PerfKit.Streaming.Tests;
 /// <summary>A temporary folder of real files, deleted at the end of the test.</summary>
 internal sealed class TempFolder : IDisposable
 {
-    public TempFolder()
+    /// <summary>Creates the folder under <paramref name="parent"/> (the temp folder by default).</summary>
+    public TempFolder(string? parent = null)
     {
-        Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "perfkit-streaming-" + Guid.NewGuid().ToString("N"));
+        Path = System.IO.Path.Combine(parent ?? System.IO.Path.GetTempPath(), "perfkit-streaming-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(Path);
     }
 

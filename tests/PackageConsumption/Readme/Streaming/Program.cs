@@ -1,1 +1,2 @@
 // README: program
+await RecordsQuickStart.RunAsync(); // scaffolding: the Record readers section's program (Records.cs)
