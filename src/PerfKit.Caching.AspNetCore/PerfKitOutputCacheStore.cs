@@ -54,7 +54,10 @@ public sealed class PerfKitOutputCacheStore : IOutputCacheStore
         ArgumentException.ThrowIfNullOrEmpty(key);
         ArgumentNullException.ThrowIfNull(value);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(validFor, TimeSpan.Zero);
-        var options = new CacheEntryOptions { Duration = validFor, Tags = tags is { Length: > 0 } ? tags : null };
+
+        // Capped, never refused: a policy's Expire longer than the cache's lifetime limit still caches the response.
+        var limit = (_cache as PerfKitCache)?.MaximumEntryLifetime ?? PerfKitCacheOptions.DefaultMaximumEntryLifetime;
+        var options = new CacheEntryOptions { Duration = validFor < limit ? validFor : limit, Tags = tags is { Length: > 0 } ? tags : null };
         return _cache.SetAsync(key, value, options, cancellationToken);
     }
 }

@@ -75,7 +75,8 @@ public sealed partial class PerfKitCache : IPerfKitCache, IMemoryPressureRespond
 
     internal CacheEntryOptions DefaultEntryOptions => _options.DefaultEntryOptions;
 
-    internal TimeSpan MaximumEntryLifetime => _options.MaximumEntryLifetime;
+    /// <summary>The longest an entry of this cache lives, fresh and stale together (<see cref="PerfKitCacheOptions.MaximumEntryLifetime"/>).</summary>
+    public TimeSpan MaximumEntryLifetime => _options.MaximumEntryLifetime;
 
     internal TimeProvider TimeProvider => _clock.TimeProvider;
 

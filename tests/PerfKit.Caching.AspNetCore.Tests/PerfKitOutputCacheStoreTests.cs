@@ -55,6 +55,17 @@ public sealed class PerfKitOutputCacheStoreTests
     }
 
     [Fact]
+    public async Task AResponseValidForLongerThanTheCachesLifetimeLimit_IsCachedForTheLimit_NotRefused()
+    {
+        using var cache = new PerfKitCache();
+        var store = new PerfKitOutputCacheStore(cache);
+
+        await store.SetAsync("long", [7], ["long"], TimeSpan.FromDays(2), Ct);
+
+        (await store.GetAsync("long", Ct)).Should().Equal(7);
+    }
+
+    [Fact]
     public async Task Store_SetGetEvict_WithoutAServer()
     {
         using var cache = new PerfKitCache();

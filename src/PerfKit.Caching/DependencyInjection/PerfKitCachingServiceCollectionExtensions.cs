@@ -259,6 +259,16 @@ public static class PerfKitCachingServiceCollectionExtensions
             options.Configure(configure);
         }
 
+        // AddHybridCache(o => ...)'s HybridCacheOptions (default entry options, key and payload limits) would be dropped
+        // by the swap without a word, and entries would live PerfKit's default instead: refuse, and say where they go.
+        if (services.Any(static d => d.ServiceType.IsConstructedGenericType && d.ServiceType.GenericTypeArguments[0].FullName == "Microsoft.Extensions.Caching.Hybrid.HybridCacheOptions"
+            && d.ServiceType.Name.StartsWith("IConfigureOptions", StringComparison.Ordinal)))
+        {
+            throw new InvalidOperationException("AddHybridCache(options => ...) was configured before AsHybridCache(): PerfKit's HybridCache does not read HybridCacheOptions. " +
+                "Move DefaultEntryOptions.Expiration to PerfKitCacheOptions.DefaultEntryOptions.Duration (AddPerfKitCaching(o => ...)), MaximumKeyLength to PerfKitHybridCacheOptions.MaximumKeyLength (AsHybridCache(o => ...)), " +
+                "and payload limits to the L2 (PerfKitRedisOptions.MaximumPayloadBytes), then call AddHybridCache() without options or not at all.");
+        }
+
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PerfKitHybridCacheOptions>, PerfKitHybridCacheOptionsValidator>());
         services.TryAddSingleton<ICacheSerializer>(static sp => new HybridSerializerBridge(sp, new SystemTextJsonCacheSerializer()));
         for (var i = services.Count - 1; i >= 0; i--)

@@ -66,8 +66,9 @@ public sealed class PerfKitHybridCache : HybridCache
         _logger = dependencies?.LoggerFactory?.CreateLogger("PerfKit.Caching.PerfKitHybridCache") ?? NullLogger.Instance;
         _perfKit = cache as PerfKitCache;
         _defaults = _perfKit?.DefaultEntryOptions ?? new CacheEntryOptions();
-        _forNull = new MappedOptions(_defaults, null);
-        _map = o => new MappedOptions(_defaults, o);
+        var lifetime = _perfKit?.MaximumEntryLifetime ?? PerfKitCacheOptions.DefaultMaximumEntryLifetime;
+        _forNull = new MappedOptions(_defaults, null, lifetime);
+        _map = o => new MappedOptions(_defaults, o, lifetime);
     }
 
     /// <summary>The PerfKit cache behind this adapter, for PerfKit's own API (fail-safe options, many keys at once, factory context).</summary>
@@ -257,7 +258,7 @@ public sealed class PerfKitHybridCache : HybridCache
     /// <summary>A <see cref="HybridCacheEntryOptions"/> instance translated once into PerfKit's entry options.</summary>
     private sealed class MappedOptions
     {
-        public MappedOptions(CacheEntryOptions defaults, HybridCacheEntryOptions? source)
+        public MappedOptions(CacheEntryOptions defaults, HybridCacheEntryOptions? source, TimeSpan maximumLifetime)
         {
             Source = source;
             var flags = source?.Flags ?? HybridCacheEntryFlags.None;
@@ -266,7 +267,7 @@ public sealed class PerfKitHybridCache : HybridCache
             if (!Bypass && (flags & LocalFlags) != 0)
             {
                 var flag = (flags & HybridCacheEntryFlags.DisableLocalCacheRead) != 0 ? "DisableLocalCacheRead" : "DisableLocalCacheWrite";
-                Unsupported = $"HybridCacheEntryFlags.{flag} is not supported by PerfKitHybridCache unless both DisableDistributedCacheRead and DisableDistributedCacheWrite are set too (the call then bypasses the cache): a PerfKit cache always reads and writes its L1.";
+                Unsupported = $"HybridCacheEntryFlags.{flag} is not supported by PerfKitHybridCache unless both DisableDistributedCacheRead and DisableDistributedCacheWrite are set too (the call then bypasses the cache): a PerfKit cache always reads and writes its L1. (With Microsoft.Extensions.Caching.Abstractions 11, HybridCache's HybridCacheEntryContext overloads reach an implementation built on 10 with this flag set: they are not supported yet; use the overloads without a context.)";
             }
 
             var shared = defaults;
@@ -276,11 +277,25 @@ public sealed class PerfKitHybridCache : HybridCache
                 duration = local;
             }
 
+            // HybridCache has no lifetime limit; a PerfKit cache keeps entries at most MaximumEntryLifetime (fresh, jitter
+            // and fail-safe staleness together). A longer Expiration is shortened to it, as a factory's duration is,
+            // giving up the default fail-safe staleness first: never an exception for a valid HybridCache call.
+            var failSafe = defaults.FailSafeMaxStaleness;
+            var jitter = defaults.Jitter;
+            if (duration + jitter + (failSafe ?? TimeSpan.Zero) > maximumLifetime)
+            {
+                jitter = TimeSpan.Zero;
+                duration = duration < maximumLifetime ? duration : maximumLifetime;
+                failSafe = failSafe is null ? null : maximumLifetime - duration;
+            }
+
             var skipDistributed = (flags & DistributedFlags) != 0;
-            if (duration != defaults.Duration || (skipDistributed && !defaults.SkipDistributedCache))
+            if (duration != defaults.Duration || jitter != defaults.Jitter || failSafe != defaults.FailSafeMaxStaleness || (skipDistributed && !defaults.SkipDistributedCache))
             {
                 shared = defaults.Clone();
                 shared.Duration = duration;
+                shared.Jitter = jitter;
+                shared.FailSafeMaxStaleness = failSafe;
                 shared.SkipDistributedCache |= skipDistributed;
             }
 

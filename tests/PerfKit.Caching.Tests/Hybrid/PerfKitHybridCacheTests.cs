@@ -27,6 +27,51 @@ public sealed class PerfKitHybridCacheTests
         (await cache.GetOrCreateAsync("k", _ => ValueTask.FromResult("v2"), options, cancellationToken: Ct)).Should().Be("v2");
     }
 
+    [Theory]
+    [InlineData(48.0, null)]
+    [InlineData(23.5, 1.0)]
+    [InlineData(24.0, 1.0)]
+    public async Task AnExpirationBeyondTheCachesLifetimeLimit_IsShortenedToIt_NeverRefused(double expirationHours, double? failSafeHours)
+    {
+        var time = new FakeTimeProvider();
+        using var inner = CacheTestHelpers.NewCache(time, configure: o => o.DefaultEntryOptions = new CacheEntryOptions
+        {
+            FailSafeMaxStaleness = failSafeHours is { } f ? TimeSpan.FromHours(f) : null,
+        });
+        var cache = new PerfKitHybridCache(inner);
+        var options = new HybridCacheEntryOptions { Expiration = TimeSpan.FromHours(expirationHours) };
+
+        (await cache.GetOrCreateAsync("k", _ => ValueTask.FromResult("v1"), options, cancellationToken: Ct)).Should().Be("v1");
+        await cache.SetAsync("s", "set", options, cancellationToken: Ct);
+        time.Advance(TimeSpan.FromHours(23));
+
+        (await cache.GetOrCreateAsync("k", _ => ValueTask.FromResult("v2"), options, cancellationToken: Ct)).Should().Be("v1", "the entry lives up to the one-day limit");
+        inner.TryGet<string>("s", out var set).Should().BeTrue();
+        set.Should().Be("set");
+    }
+
+    [Fact]
+    public void AddHybridCacheOptions_ThatTheSwapWouldDrop_AreRefusedWithWhereToPutThem()
+    {
+        var services = new ServiceCollection();
+        services.AddHybridCache(o => o.MaximumKeyLength = 10);
+
+        var act = () => services.AddPerfKitCaching().AsHybridCache();
+
+        act.Should().Throw<InvalidOperationException>().Which.Message.Should().Contain("PerfKitCacheOptions.DefaultEntryOptions").And.Contain("PerfKitHybridCacheOptions.MaximumKeyLength");
+    }
+
+    [Fact]
+    public void AddHybridCacheWithoutOptions_BeforeTheSwap_IsFine()
+    {
+        var services = new ServiceCollection().AddLogging();
+        services.AddHybridCache();
+        services.AddPerfKitCaching().AsHybridCache();
+        using var provider = services.BuildServiceProvider();
+
+        provider.GetRequiredService<HybridCache>().Should().BeOfType<PerfKitHybridCache>();
+    }
+
     [Fact]
     public async Task LocalCacheExpiration_ShorterThanExpiration_ShortensTheEntry()
     {
