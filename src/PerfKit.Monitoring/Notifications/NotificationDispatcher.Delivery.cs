@@ -24,15 +24,35 @@ public sealed partial class NotificationDispatcher
             Exception failure;
             try
             {
+                if (channel.Abandoned is { IsCompleted: false })
+                {
+                    // At most one abandoned call per notifier: it is not called again while that one still runs.
+                    throw new AlertDeliveryException($"Notifier '{channel.Name}' is still running a call abandoned after {_sendTimeout}; it is not called again until that call ends.");
+                }
+
+                channel.Abandoned = null;
                 using var timeout = new CancellationTokenSource(_sendTimeout, _time);
                 using var linked = CancellationTokenSource.CreateLinkedTokenSource(stopping, timeout.Token);
+                var send = channel.Notifier.SendAsync(new AlertGroup(group.Key, group.Labels, batch.Alerts), linked.Token);
                 try
                 {
-                    await channel.Notifier.SendAsync(new AlertGroup(group.Key, group.Labels, batch.Alerts), linked.Token).ConfigureAwait(false);
+                    // The wait ends at the timeout even when the notifier ignores its token.
+                    await send.WaitAsync(linked.Token).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException ex) when (timeout.IsCancellationRequested && !stopping.IsCancellationRequested)
                 {
                     throw new AlertDeliveryException($"Notifier '{channel.Name}' did not finish within {_sendTimeout}.", ex);
+                }
+                finally
+                {
+                    if (!send.IsCompleted)
+                    {
+                        channel.Abandoned = Observe(send);
+                        if (!stopping.IsCancellationRequested)
+                        {
+                            Log.NotificationCallAbandoned(_logger, channel.Name, group.Key, _sendTimeout);
+                        }
+                    }
                 }
 
                 lock (_sync)
@@ -91,6 +111,13 @@ public sealed partial class NotificationDispatcher
             }
         }
     }
+
+    /// <summary>A task that ends with <paramref name="abandoned"/> and never faults: the abandoned call's exception is observed.</summary>
+    private static Task Observe(Task abandoned) => abandoned.ContinueWith(
+        static t => _ = t.Exception,
+        CancellationToken.None,
+        TaskContinuationOptions.ExecuteSynchronously,
+        TaskScheduler.Default);
 
     private TimeSpan Backoff(int attempt)
     {
@@ -205,6 +232,9 @@ public sealed partial class NotificationDispatcher
         public SemaphoreSlim Signal { get; } = new(0);
 
         public Task? Worker { get; set; }
+
+        /// <summary>A call that ignored its token and was left running at the send timeout, until it ends.</summary>
+        public Task? Abandoned { get; set; }
 
         public bool DropBurst { get; set; }
     }

@@ -415,6 +415,34 @@ public sealed class NotificationDispatcherTests : IDisposable
     }
 
     [Fact]
+    public async Task ASendThatIgnoresItsToken_IsAbandonedAtTheSendTimeout_AndNotCalledAgainUntilItEnds()
+    {
+        var notifier = new ScriptedNotifier();
+        var hang = new TaskCompletionSource();
+        notifier.Then(_ => hang.Task);
+        var (dispatcher, probe) = Create(o => o.MaxAttempts = 4, notifier);
+        await using var _ = dispatcher;
+
+        dispatcher.Publish(Firing("HighCpu", Start));
+        _time.Advance(TimeSpan.FromSeconds(30));
+        await notifier.NextCallAsync();
+        _time.Advance(TimeSpan.FromSeconds(10));
+        var wait = await probe.NextAsync(DispatcherEvent.RetryWait);
+        _meters.Sum(Instruments.NotificationsRetried, "test").Should().Be(1, "a timeout is a transient failure");
+        _logs.Count(4505).Should().Be(1, "the abandoned call is logged");
+
+        // The abandoned call still runs: the next attempt fails at once without a second outstanding call.
+        _time.Advance(wait.Delay);
+        wait = await probe.NextAsync(DispatcherEvent.RetryWait);
+        notifier.Calls.Should().HaveCount(1);
+
+        hang.SetException(new InvalidOperationException("late failure of the abandoned call"));
+        _time.Advance(wait.Delay);
+        await probe.NextAsync(DispatcherEvent.Sent);
+        notifier.Calls.Should().HaveCount(2);
+    }
+
+    [Fact]
     public async Task DeadReceiver_OutboxStaysBounded_DropsTheOldest_MeteredAndLoggedOncePerBurst()
     {
         var notifier = new ScriptedNotifier();
