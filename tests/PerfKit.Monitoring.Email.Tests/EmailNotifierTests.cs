@@ -123,6 +123,38 @@ public sealed class EmailNotifierTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task RefusedCredentials_AreNotTriedAgainAtEveryGroupInterval_ButAfterTheRetryDelay()
+    {
+        await using var server = new SmtpTestServer { RequiredCredentials = ("alerts", "right-password") };
+        server.Start();
+        var notifier = new EmailNotifier(Options(o => { o.Port = server.Port; o.UserName = "alerts"; o.Password = "wrong-password"; }), new PerfKitMonitoringDependencies { TimeProvider = _time });
+        var (dispatcher, probe) = Dispatch(notifier);
+        await using var _ = dispatcher;
+
+        dispatcher.Publish(Firing("HighCpu", Start));
+        _time.Advance(TimeSpan.FromSeconds(30));
+        await probe.NextAsync(DispatcherEvent.Failed);
+        var perSend = server.AuthenticationAttempts; // MailKit may try each mechanism the server offers
+        perSend.Should().BePositive();
+
+        // Six group intervals (5 min each): six failed deliveries, no further AUTH.
+        for (var i = 0; i < 6; i++)
+        {
+            _time.Advance(TimeSpan.FromMinutes(5));
+            await probe.NextAsync(DispatcherEvent.Failed);
+        }
+
+        server.AuthenticationAttempts.Should().Be(perSend, "refused credentials are not tried again within the retry delay");
+        _meters.Sum(Instruments.NotificationsFailed, "email", "rejected").Should().Be(7);
+        _meters.Sum(Instruments.NotificationsRetried, "email").Should().Be(0);
+
+        // After the retry delay, one more AUTH.
+        _time.Advance(EmailNotifier.CredentialsRetryDelay);
+        await probe.NextAsync(DispatcherEvent.Failed);
+        server.AuthenticationAttempts.Should().Be(2 * perSend);
+    }
+
+    [Fact]
     public async Task ARejectedRecipient_IsAPermanentFailure_NotRetried()
     {
         await using var server = new SmtpTestServer { RejectRecipients = true };
