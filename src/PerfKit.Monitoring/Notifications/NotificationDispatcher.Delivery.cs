@@ -24,10 +24,20 @@ public sealed partial class NotificationDispatcher
             Exception failure;
             try
             {
-                if (channel.Abandoned is { IsCompleted: false })
+                if (channel.Abandoned is { IsCompleted: false } abandoned)
                 {
-                    // At most one abandoned call per notifier: it is not called again while that one still runs.
-                    throw new AlertDeliveryException($"Notifier '{channel.Name}' is still running a call abandoned after {_sendTimeout}; it is not called again until that call ends.");
+                    // At most one abandoned call per notifier: the attempt waits (at most the send timeout) for it to
+                    // end (a call that honours its token ends at once), and fails without calling if it does not.
+                    var ended = abandoned.WaitAsync(_sendTimeout, _time, stopping);
+                    Observer?.Invoke(new DispatcherEvent(channel.Name, DispatcherEvent.AbandonedWait, _sendTimeout));
+                    try
+                    {
+                        await ended.ConfigureAwait(false);
+                    }
+                    catch (TimeoutException ex)
+                    {
+                        throw new AlertDeliveryException($"Notifier '{channel.Name}' is still running a call abandoned after {_sendTimeout}; it is not called again until that call ends.", ex);
+                    }
                 }
 
                 channel.Abandoned = null;
