@@ -230,6 +230,46 @@ public sealed class EmailNotifierTests : IAsyncLifetime
     }
 
     [Fact]
+    public void CredentialsWithSecurityNone_AreRefused_ToAHostThatIsNotLoopback()
+    {
+        var validator = new EmailNotifierOptionsValidator();
+        void Credentials(EmailNotifierOptions o)
+        {
+            o.UserName = "alerts";
+            o.Password = "clear-text-password";
+        }
+
+        var failure = validator.Validate(null, Options(o => { Credentials(o); o.Host = "smtp.example.test"; })).Failures.Should().ContainSingle().Subject;
+        failure.Should().Contain("EmailNotifierOptions.Security: is None").And.Contain("smtp.example.test").And.NotContain("clear-text-password");
+        foreach (var host in new[] { "127.0.0.1", "localhost", "::1", "[::1]" })
+        {
+            validator.Validate(null, Options(o => { Credentials(o); o.Host = host; })).Succeeded.Should().BeTrue(host);
+        }
+
+        validator.Validate(null, Options(o => { Credentials(o); o.Host = "smtp.example.test"; o.Security = EmailSecurity.StartTls; })).Succeeded.Should().BeTrue();
+        validator.Validate(null, Options(o => o.Host = "smtp.example.test")).Succeeded.Should().BeTrue("without credentials there is no password to leak");
+    }
+
+    [Fact]
+    public async Task AMisspelledEmailKey_FailsAtStart()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Email:Host"] = "smtp.example.test",
+            ["Email:From"] = "alerts@example.test",
+            ["Email:To:0"] = "ops@example.test",
+            ["Email:Pasword"] = "x",
+        }).Build();
+        var services = new ServiceCollection();
+        new TestBuilder(services).AddEmailNotifier("mail", configuration.GetSection("Email"));
+        await using var provider = services.BuildServiceProvider();
+
+        var act = () => provider.GetServices<IAlertNotifier>().ToList();
+
+        act.Should().Throw<InvalidOperationException>().WithMessage("*'Pasword'*");
+    }
+
+    [Fact]
     public async Task AddEmailNotifier_Twice_OneNotifier_BothConfigures_BadOptionsFailAtStart()
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
