@@ -101,7 +101,7 @@ public sealed partial class NotificationDispatcher
                 Log.NotificationFailed(_logger, failure, channel.Name, group.Key, attempt, reason);
                 lock (_sync)
                 {
-                    OnFailed(group, now);
+                    OnFailed(group, now, delivery?.RetryAfter is { } asked ? now + asked : null);
                 }
 
                 return DispatcherEvent.Failed;
@@ -187,6 +187,7 @@ public sealed partial class NotificationDispatcher
     private void OnDelivered(Channel channel, Group group, Batch batch, DateTimeOffset now)
     {
         group.LastSentAt = now;
+        group.NotBefore = null;
         channel.DropBurst = false;
         for (var i = 0; i < batch.Tracks.Length; i++)
         {
@@ -216,10 +217,12 @@ public sealed partial class NotificationDispatcher
         }
     }
 
-    private void OnFailed(Group group, DateTimeOffset now)
+    private void OnFailed(Group group, DateTimeOffset now, DateTimeOffset? retryAt)
     {
-        // As Alertmanager: a group that failed is tried again at its next group interval, with its state then.
-        group.DueAt = now + _groupInterval;
+        // As Alertmanager: a group that failed is tried again at its next group interval, with its state then; not
+        // before the time the receiver's last Retry-After asked for.
+        group.NotBefore = retryAt;
+        group.DueAt = Max(now + _groupInterval, retryAt ?? now);
         Schedule(group.DueAt.Value, now);
     }
 
@@ -262,6 +265,9 @@ public sealed partial class NotificationDispatcher
         public DateTimeOffset? LastFlushAt { get; set; }
 
         public DateTimeOffset? LastSentAt { get; set; }
+
+        /// <summary>The earliest next attempt the receiver asked for (its last Retry-After), until a delivery.</summary>
+        public DateTimeOffset? NotBefore { get; set; }
 
         public LinkedListNode<Group>? QueueNode { get; set; }
 

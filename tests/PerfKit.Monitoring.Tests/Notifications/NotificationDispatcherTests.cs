@@ -396,6 +396,38 @@ public sealed class NotificationDispatcherTests : IDisposable
     }
 
     [Fact]
+    public async Task RetryAfter_IsHonoured_AfterTheAttemptsRunOut()
+    {
+        var notifier = new ScriptedNotifier
+        {
+            Otherwise = _ => throw new AlertDeliveryException("busy", isTransient: true, retryAfter: TimeSpan.FromMinutes(12)),
+        };
+        var (dispatcher, probe) = Create(o => o.MaxAttempts = 1, notifier);
+        await using var _ = dispatcher;
+
+        dispatcher.Publish(Firing("HighCpu", Start));
+        _time.Advance(TimeSpan.FromSeconds(30));
+        await probe.NextAsync(DispatcherEvent.Failed);
+        var failedAt = _time.GetUtcNow();
+
+        // A group interval (5 min) later the receiver's Retry-After (12 min) has not run out: only the other group,
+        // due at the same time and queued after it, goes out.
+        notifier.Otherwise = ct => notifier.Calls.Last()[0].RuleName == "HighCpu"
+            ? throw new AlertDeliveryException("busy", isTransient: true, retryAfter: TimeSpan.FromMinutes(12))
+            : Task.CompletedTask;
+        _time.Advance(TimeSpan.FromMinutes(4.5));
+        dispatcher.Publish(Firing("Heartbeat", failedAt));
+        dispatcher.Publish(Firing("HighCpu", Start, ("route", "/b")));   // a change of the failed group: not earlier either
+        _time.Advance(TimeSpan.FromSeconds(30));
+        await probe.NextAsync(DispatcherEvent.Sent);
+        notifier.Calls.Count(c => c[0].RuleName == "HighCpu").Should().Be(1);
+
+        _time.Advance(failedAt + TimeSpan.FromMinutes(12) - _time.GetUtcNow());
+        await probe.NextAsync(DispatcherEvent.Failed);
+        notifier.Calls.Count(c => c[0].RuleName == "HighCpu").Should().Be(2);
+    }
+
+    [Fact]
     public async Task ASendThatHangs_IsCancelledAtTheSendTimeout_AndRetried()
     {
         var notifier = new ScriptedNotifier();
