@@ -75,8 +75,12 @@ public sealed class DependencyInjectionTests
 
         var act = () => host.StartAsync(TestContext.Current.CancellationToken);
 
-        // "P42" does not bind to the enum: the binder itself throws at start, naming the key and the value.
-        (await act.Should().ThrowAsync<InvalidOperationException>()).WithMessage("*P42*Aggregation*");
+        // "P42" does not bind to the enum: the binder itself throws at start, naming the path by index (not the rule)
+        // and the value, in the words the README quotes.
+        var message = (await act.Should().ThrowAsync<InvalidOperationException>()).Which.Message;
+        message.Should().Be("PerfKit:Monitoring: Failed to convert configuration value 'P42' at 'PerfKit:Monitoring:Rules:1:Aggregation' to type 'PerfKit.Monitoring.Alerting.AlertAggregation'.");
+        var readme = File.ReadAllText(Path.Combine(PerfKit.TestUtilities.DocumentationSnippets.RepositoryRoot, "src/PerfKit.Monitoring/README.md"));
+        System.Text.RegularExpressions.Regex.Replace(readme, @"\s+", " ").Should().Contain(message);
     }
 
     [Fact]
