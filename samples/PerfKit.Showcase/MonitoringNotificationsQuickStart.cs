@@ -10,6 +10,7 @@ using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using PerfKit.Monitoring.Alerting;
+using PerfKit.Monitoring.Notifications;
 
 namespace PerfKit.Showcase;
 
@@ -67,5 +68,25 @@ internal static class MonitoringNotificationsQuickStart
         using var payload = JsonDocument.Parse(body.ToArray());
         Console.WriteLine($"webhook: {payload.RootElement.GetProperty("status")} {payload.RootElement.GetProperty("groupLabels")}, signature {(signed ? "valid" : "not valid")}");
         await host.StopAsync();
+    }
+}
+
+// The README's custom notifier ("Your own channel").
+public sealed class ConsoleNotifier : IAlertNotifier
+{
+    public string Name => "console";
+
+    // The signature is IAlertNotifier's: the dispatcher passes an AlertGroup, cast it for the key and labels.
+    public Task SendAsync(IReadOnlyList<AlertNotification> notifications, CancellationToken cancellationToken)
+    {
+        var group = (AlertGroup)notifications;
+        Console.WriteLine($"{group.Status} {group.Key} ({group.Labels["alertname"]}): {group.Count} alert(s)");
+        foreach (var alert in group)
+        {
+            Console.WriteLine($"  {alert.Status} {alert.RuleName} since {alert.StartsAt:O}, fingerprint {alert.Fingerprint}");
+        }
+
+        // Not delivered? Throw: new AlertDeliveryException("why", isTransient: false) is not retried.
+        return Task.CompletedTask;
     }
 }

@@ -22,7 +22,9 @@ namespace PerfKit.Monitoring.Email;
 /// Failures: a server that cannot be reached, a timeout, a 4xx SMTP answer or a dropped connection throw a transient
 /// <see cref="AlertDeliveryException"/> (the dispatcher retries); a 5xx answer (say, a rejected recipient), failed
 /// authentication, or a server without what the options require (STARTTLS) throws a permanent one (not retried, counted as <c>rejected</c>). The password is never logged nor in
-/// a message.
+/// a message. After the server refuses the credentials, the notifier does not connect again for
+/// <see cref="CredentialsRetryDelay"/>: each send in that time fails at once as a permanent failure, so the dispatcher's
+/// attempts at every group interval cannot lock the account; the refusal is logged once (event 4901).
 /// </remarks>
 public sealed class EmailNotifier : IAlertNotifier
 {
@@ -37,6 +39,11 @@ public sealed class EmailNotifier : IAlertNotifier
     private readonly TimeSpan _timeout;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly Lock _credentialsLock = new();
+    private DateTimeOffset? _credentialsRefusedUntil;
+
+    /// <summary>How long the notifier stops trying after the server refused its credentials: 1 hour.</summary>
+    public static readonly TimeSpan CredentialsRetryDelay = TimeSpan.FromHours(1);
 
     /// <summary>Creates the notifier.</summary>
     /// <param name="options">Server, credentials, addresses and subject; validated here.</param>
@@ -75,6 +82,19 @@ public sealed class EmailNotifier : IAlertNotifier
     public async Task SendAsync(IReadOnlyList<AlertNotification> notifications, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(notifications);
+        DateTimeOffset? refusedUntil;
+        lock (_credentialsLock)
+        {
+            refusedUntil = _credentialsRefusedUntil;
+        }
+
+        if (refusedUntil is { } until && _time.GetUtcNow() < until)
+        {
+            throw new AlertDeliveryException(
+                string.Create(CultureInfo.InvariantCulture, $"Email notifier '{Name}': the server refused the credentials of user '{_userName}'; they are not tried again before {until:O}."),
+                isTransient: false);
+        }
+
         using var message = BuildMessage(notifications);
         using var timeout = new CancellationTokenSource(_timeout, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
@@ -110,6 +130,13 @@ public sealed class EmailNotifier : IAlertNotifier
         }
         catch (AuthenticationException ex)
         {
+            var retryAt = _time.GetUtcNow() + CredentialsRetryDelay;
+            lock (_credentialsLock)
+            {
+                _credentialsRefusedUntil = retryAt;
+            }
+
+            Log.EmailCredentialsRefused(_logger, Name, _host, _port, _userName, retryAt);
             throw new AlertDeliveryException($"Email notifier '{Name}': the server refused the credentials of user '{_userName}'.", isTransient: false, innerException: ex);
         }
         catch (Exception ex) when (ex is SocketException or IOException or SmtpProtocolException or ServiceNotConnectedException or SslHandshakeException)

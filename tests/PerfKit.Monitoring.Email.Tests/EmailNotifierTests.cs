@@ -123,6 +123,38 @@ public sealed class EmailNotifierTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task RefusedCredentials_AreNotTriedAgainAtEveryGroupInterval_ButAfterTheRetryDelay()
+    {
+        await using var server = new SmtpTestServer { RequiredCredentials = ("alerts", "right-password") };
+        server.Start();
+        var notifier = new EmailNotifier(Options(o => { o.Port = server.Port; o.UserName = "alerts"; o.Password = "wrong-password"; }), new PerfKitMonitoringDependencies { TimeProvider = _time });
+        var (dispatcher, probe) = Dispatch(notifier);
+        await using var _ = dispatcher;
+
+        dispatcher.Publish(Firing("HighCpu", Start));
+        _time.Advance(TimeSpan.FromSeconds(30));
+        await probe.NextAsync(DispatcherEvent.Failed);
+        var perSend = server.AuthenticationAttempts; // MailKit may try each mechanism the server offers
+        perSend.Should().BePositive();
+
+        // Six group intervals (5 min each): six failed deliveries, no further AUTH.
+        for (var i = 0; i < 6; i++)
+        {
+            _time.Advance(TimeSpan.FromMinutes(5));
+            await probe.NextAsync(DispatcherEvent.Failed);
+        }
+
+        server.AuthenticationAttempts.Should().Be(perSend, "refused credentials are not tried again within the retry delay");
+        _meters.Sum(Instruments.NotificationsFailed, "email", "rejected").Should().Be(7);
+        _meters.Sum(Instruments.NotificationsRetried, "email").Should().Be(0);
+
+        // After the retry delay, one more AUTH.
+        _time.Advance(EmailNotifier.CredentialsRetryDelay);
+        await probe.NextAsync(DispatcherEvent.Failed);
+        server.AuthenticationAttempts.Should().Be(2 * perSend);
+    }
+
+    [Fact]
     public async Task ARejectedRecipient_IsAPermanentFailure_NotRetried()
     {
         await using var server = new SmtpTestServer { RejectRecipients = true };
@@ -195,6 +227,46 @@ public sealed class EmailNotifierTests : IAsyncLifetime
         new EmailNotifierOptionsValidator().Validate(null, withPassword).Succeeded.Should().BeTrue();
         new EmailNotifierOptionsValidator().Validate(null, Options(o => o.Password = "hunter2-password")).Failures.Should().ContainSingle()
             .Which.Should().NotContain("hunter2-password");
+    }
+
+    [Fact]
+    public void CredentialsWithSecurityNone_AreRefused_ToAHostThatIsNotLoopback()
+    {
+        var validator = new EmailNotifierOptionsValidator();
+        void Credentials(EmailNotifierOptions o)
+        {
+            o.UserName = "alerts";
+            o.Password = "clear-text-password";
+        }
+
+        var failure = validator.Validate(null, Options(o => { Credentials(o); o.Host = "smtp.example.test"; })).Failures.Should().ContainSingle().Subject;
+        failure.Should().Contain("EmailNotifierOptions.Security: is None").And.Contain("smtp.example.test").And.NotContain("clear-text-password");
+        foreach (var host in new[] { "127.0.0.1", "localhost", "::1", "[::1]" })
+        {
+            validator.Validate(null, Options(o => { Credentials(o); o.Host = host; })).Succeeded.Should().BeTrue(host);
+        }
+
+        validator.Validate(null, Options(o => { Credentials(o); o.Host = "smtp.example.test"; o.Security = EmailSecurity.StartTls; })).Succeeded.Should().BeTrue();
+        validator.Validate(null, Options(o => o.Host = "smtp.example.test")).Succeeded.Should().BeTrue("without credentials there is no password to leak");
+    }
+
+    [Fact]
+    public async Task AMisspelledEmailKey_FailsAtStart()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Email:Host"] = "smtp.example.test",
+            ["Email:From"] = "alerts@example.test",
+            ["Email:To:0"] = "ops@example.test",
+            ["Email:Pasword"] = "x",
+        }).Build();
+        var services = new ServiceCollection();
+        new TestBuilder(services).AddEmailNotifier("mail", configuration.GetSection("Email"));
+        await using var provider = services.BuildServiceProvider();
+
+        var act = () => provider.GetServices<IAlertNotifier>().ToList();
+
+        act.Should().Throw<InvalidOperationException>().WithMessage("*'Pasword'*");
     }
 
     [Fact]

@@ -27,6 +27,11 @@ internal sealed class SmtpTestServer : IAsyncDisposable
 
     public int Received { get; private set; }
 
+    private int _authenticationAttempts;
+
+    /// <summary>AUTH commands the server answered, accepted or refused.</summary>
+    public int AuthenticationAttempts => Volatile.Read(ref _authenticationAttempts);
+
     public void Start()
     {
         var endpoint = new EndpointDefinitionBuilder().Endpoint(new IPEndPoint(IPAddress.Loopback, Port));
@@ -45,7 +50,11 @@ internal sealed class SmtpTestServer : IAsyncDisposable
 
         if (RequiredCredentials is { } credentials)
         {
-            services.Add(new DelegatingUserAuthenticator((user, password) => user == credentials.User && password == credentials.Password));
+            services.Add(new DelegatingUserAuthenticator((user, password) =>
+            {
+                Interlocked.Increment(ref _authenticationAttempts);
+                return user == credentials.User && password == credentials.Password;
+            }));
         }
 
         _stop = new CancellationTokenSource();

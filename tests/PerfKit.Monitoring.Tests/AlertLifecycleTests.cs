@@ -1,4 +1,6 @@
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using PerfKit.Monitoring.Alerting;
+using PerfKit.Monitoring.Health;
 using PerfKit.Monitoring.Notifications;
 
 namespace PerfKit.Monitoring.Tests;
@@ -109,7 +111,7 @@ public sealed class AlertLifecycleTests
     }
 
     [Fact]
-    public void MinSamples_SkipsWindowsWithTooFewMeasurements()
+    public void MinSamples_TooFewMeasurementsCannotFire_AndResolveAFiringAlert()
     {
         using var monitor = new TestMonitor(null, Rule(r =>
         {
@@ -130,10 +132,80 @@ public sealed class AlertLifecycleTests
         monitor.Tick();
         monitor.Sink.Statuses.Should().Equal(AlertStatus.Firing);
 
-        // Too few samples neither fires nor resolves: the state holds.
-        histogram.Record(1);
+        // Too few samples is no data: not a breach, so the firing alert resolves.
+        histogram.Record(500);
+        monitor.Tick();
+        monitor.Sink.Statuses.Should().Equal(AlertStatus.Firing, AlertStatus.Resolved);
+    }
+
+    [Fact]
+    public void ACounterSumRuleWhoseMetricGoesSilent_Resolves()
+    {
+        // The README's webhook quick-start rule: Sum of a counter > 0 over 1 min, 1 s interval.
+        using var monitor = new TestMonitor(o => o.Interval = TimeSpan.FromSeconds(1), new AlertRuleOptions
+        {
+            Name = "checkout-errors",
+            Metric = "shop.checkout.errors",
+            Aggregation = AlertAggregation.Sum,
+            Threshold = 0,
+        });
+        var counter = monitor.Meter.CreateCounter<long>("shop.checkout.errors");
+
+        counter.Add(1);
         monitor.Tick();
         monitor.Sink.Statuses.Should().Equal(AlertStatus.Firing);
+
+        monitor.Tick(90);
+
+        monitor.Sink.Statuses.Should().Equal(AlertStatus.Firing, AlertStatus.Resolved);
+        monitor.Sink.Received[1].Value.Should().Be(0);
+        StateOf(monitor).Should().Be(AlertState.Inactive);
+    }
+
+    [Fact]
+    public async Task APercentileRuleWhoseMetricGoesSilent_ResolvesAfterKeepFiringFor_AndTheHealthCheckRecovers()
+    {
+        using var monitor = new TestMonitor(o => o.Interval = TimeSpan.FromSeconds(1), Rule(r =>
+        {
+            r.Metric = "latency";
+            r.Aggregation = AlertAggregation.P99;
+            r.Threshold = 0.3;
+            r.Window = TimeSpan.FromSeconds(5);
+            r.KeepFiringFor = TimeSpan.FromSeconds(10);
+            r.Severity = AlertSeverity.Critical;
+        }));
+        var histogram = monitor.Meter.CreateHistogram<double>("latency");
+        for (var i = 0; i < 3; i++)
+        {
+            histogram.Record(0.4);
+            monitor.Tick();
+        }
+
+        monitor.Sink.Statuses.Should().Equal(AlertStatus.Firing);
+        var check = new CriticalAlertsHealthCheck(monitor.Monitor);
+        (await check.CheckHealthAsync(null!, TestContext.Current.CancellationToken)).Status.Should().Be(HealthStatus.Unhealthy);
+
+        // The window empties 5 s after the last value; keep-firing-for holds the alert 10 s more.
+        monitor.Tick(10);
+        monitor.Sink.Statuses.Should().Equal(AlertStatus.Firing);
+        monitor.Tick(60);
+
+        monitor.Sink.Statuses.Should().Equal(AlertStatus.Firing, AlertStatus.Resolved);
+        monitor.Sink.Received[1].Value.Should().BeNull();
+        StateOf(monitor).Should().Be(AlertState.Inactive);
+        (await check.CheckHealthAsync(null!, TestContext.Current.CancellationToken)).Status.Should().Be(HealthStatus.Healthy);
+    }
+
+    [Fact]
+    public void NoData_CannotStartAnAlert()
+    {
+        using var monitor = new TestMonitor(null, Rule(r => r.Comparison = AlertComparison.LessThan));
+        monitor.Meter.CreateGauge<double>("value");
+
+        monitor.Tick(20);
+
+        monitor.Sink.Received.Should().BeEmpty();
+        StateOf(monitor).Should().Be(AlertState.Inactive);
     }
 
     [Fact]

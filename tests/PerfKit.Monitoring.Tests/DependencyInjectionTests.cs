@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
@@ -74,8 +75,72 @@ public sealed class DependencyInjectionTests
 
         var act = () => host.StartAsync(TestContext.Current.CancellationToken);
 
-        // "P42" does not bind to the enum: the binder itself throws at start, naming the key and the value.
-        (await act.Should().ThrowAsync<InvalidOperationException>()).WithMessage("*P42*Aggregation*");
+        // "P42" does not bind to the enum: the binder itself throws at start, naming the path by index (not the rule)
+        // and the value, in the words the README quotes.
+        var message = (await act.Should().ThrowAsync<InvalidOperationException>()).Which.Message;
+        message.Should().Be("PerfKit:Monitoring: Failed to convert configuration value 'P42' at 'PerfKit:Monitoring:Rules:1:Aggregation' to type 'PerfKit.Monitoring.Alerting.AlertAggregation'.");
+        var readme = File.ReadAllText(Path.Combine(PerfKit.TestUtilities.DocumentationSnippets.RepositoryRoot, "src/PerfKit.Monitoring/README.md"));
+        System.Text.RegularExpressions.Regex.Replace(readme, @"\s+", " ").Should().Contain(message);
+    }
+
+    [Fact]
+    public async Task AMisspelledKeyInConfiguration_FailsAtHostStart_NamingTheKey()
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["PerfKit:Monitoring:Rules:0:Name"] = "checkout-errors",
+            ["PerfKit:Monitoring:Rules:0:Metric"] = "shop.checkout.errors",
+            ["PerfKit:Monitoring:Rules:0:Meter"] = "Shop",
+            ["PerfKit:Monitoring:Rules:0:Treshold"] = "0",
+        });
+        builder.Services.AddPerfKitMonitoring(builder.Configuration.GetSection("PerfKit:Monitoring"));
+        using var host = builder.Build();
+
+        var act = () => host.StartAsync(TestContext.Current.CancellationToken);
+
+        (await act.Should().ThrowAsync<InvalidOperationException>()).WithMessage("PerfKit:Monitoring: 'ErrorOnUnknownConfiguration' was set*AlertRuleOptions*'Treshold'*");
+    }
+
+    [Fact]
+    public void TheNotifiersSectionsBesideTheOptions_AreNotUnknownKeys()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["PerfKit:Monitoring:Interval"] = "00:00:01",
+            ["PerfKit:Monitoring:Notifications:GroupWait"] = "00:00:10",
+            ["PerfKit:Monitoring:Webhooks:ops:Url"] = "http://127.0.0.1:9/alerts",
+            ["PerfKit:Monitoring:Email:Host"] = "127.0.0.1",
+        }).Build();
+        var services = new ServiceCollection();
+        services.AddPerfKitMonitoring(configuration.GetSection("PerfKit:Monitoring"));
+        using var provider = services.BuildServiceProvider();
+
+        provider.GetRequiredService<IOptions<MonitoringOptions>>().Value.Interval.Should().Be(TimeSpan.FromSeconds(1));
+    }
+
+    [Fact]
+    public async Task AnEmptyWindowInConfiguration_FailsAtHostStart_NamingTheRuleAndTheField()
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["PerfKit:Monitoring:Rules:0:Name"] = "checkout-errors",
+            ["PerfKit:Monitoring:Rules:0:Metric"] = "shop.checkout.errors",
+            ["PerfKit:Monitoring:Rules:0:Meter"] = "Shop",
+            ["PerfKit:Monitoring:Meters:0"] = "Shop",
+            ["PerfKit:Monitoring:Rules:0:Window"] = "",
+            ["PerfKit:Monitoring:Rules:0:Summary"] = "",
+        });
+        builder.Services.AddPerfKitMonitoring(builder.Configuration.GetSection("PerfKit:Monitoring"));
+        using var host = builder.Build();
+
+        var act = () => host.StartAsync(TestContext.Current.CancellationToken);
+
+        var failure = (await act.Should().ThrowAsync<OptionsValidationException>()).Which;
+        failure.Failures.Should().ContainSingle().Which.Should().EndWith("MonitoringOptions.Rules[checkout-errors].Window: is empty; give a value or remove the key for the default.");
     }
 
     [Fact]

@@ -46,7 +46,7 @@ public static class PerfKitMonitoringEmailServiceCollectionExtensions
     public static IPerfKitMonitoringBuilder AddEmailNotifier(this IPerfKitMonitoringBuilder builder, string name, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        AddEmailCore(builder, name).Bind(configuration);
+        AddEmailCore(builder, name).Bind(configuration, static o => o.ErrorOnUnknownConfiguration = true);
         return builder;
     }
 

@@ -25,6 +25,13 @@ internal sealed class EmailNotifierOptionsValidator : IValidateOptions<EmailNoti
             builder.AddError("and Password must be set together (both to authenticate, neither not to).", Prefix + nameof(EmailNotifierOptions.UserName) + where);
         }
 
+        if (options.Security == EmailSecurity.None && !string.IsNullOrEmpty(options.UserName) && !string.IsNullOrWhiteSpace(options.Host) && !IsLoopback(options.Host))
+        {
+            builder.AddError(
+                $"is None with UserName and Password to '{options.Host}', not a loopback host: the password would cross the network in clear. Use StartTls or SslOnConnect (None with credentials only to a relay on this machine).",
+                Prefix + nameof(EmailNotifierOptions.Security) + where);
+        }
+
         if (string.IsNullOrWhiteSpace(options.From))
         {
             builder.AddError("must be set to the sender's address.", Prefix + nameof(EmailNotifierOptions.From) + where);
@@ -64,6 +71,11 @@ internal sealed class EmailNotifierOptionsValidator : IValidateOptions<EmailNoti
         && MailboxAddress.TryParse(value, out var mailbox)
         && mailbox.Address.IndexOf('@', StringComparison.Ordinal) is > 0 and var at
         && at < mailbox.Address.Length - 1;
+
+    /// <summary>Whether <paramref name="host"/> is this machine: <c>localhost</c> or a loopback address.</summary>
+    internal static bool IsLoopback(string host) =>
+        string.Equals(host, "localhost", StringComparison.OrdinalIgnoreCase)
+        || (System.Net.IPAddress.TryParse(host.Trim('[', ']'), out var address) && System.Net.IPAddress.IsLoopback(address));
 
     /// <summary>Runs the validator; used where there is no DI container to do it.</summary>
     public static void ThrowIfInvalid(EmailNotifierOptions options) =>

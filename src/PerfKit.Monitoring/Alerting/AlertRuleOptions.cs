@@ -78,8 +78,9 @@ public sealed class AlertRuleOptions
     public int BreachesInARow { get; set; } = 1;
 
     /// <summary>
-    /// The fewest measurements in the window for the value to count; with fewer, the evaluation is skipped (the state
-    /// does not change). Default 1.
+    /// The fewest measurements in the window for the value to count; with fewer the window is "no data", which never
+    /// breaches: it cannot start an alert and it resolves a firing one (after <see cref="KeepFiringFor"/>). An empty
+    /// window of a <c>Sum</c>, <c>Count</c> or <c>Rate</c> rule is the value 0 instead. Default 1.
     /// </summary>
     public long MinSamples { get; set; } = 1;
 

@@ -46,7 +46,7 @@ public static class PerfKitMonitoringNotificationsExtensions
     public static IPerfKitMonitoringBuilder AddNotifications(this IPerfKitMonitoringBuilder builder, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        AddDispatcher(builder).Bind(configuration);
+        AddDispatcher(builder).Bind(configuration, static o => o.ErrorOnUnknownConfiguration = true);
         return builder;
     }
 
@@ -82,7 +82,7 @@ public static class PerfKitMonitoringNotificationsExtensions
     public static IPerfKitMonitoringBuilder AddWebhookNotifier(this IPerfKitMonitoringBuilder builder, string name, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        AddWebhookCore(builder, name).Bind(configuration);
+        AddWebhookCore(builder, name).Bind(configuration, static o => o.ErrorOnUnknownConfiguration = true);
         return builder;
     }
 

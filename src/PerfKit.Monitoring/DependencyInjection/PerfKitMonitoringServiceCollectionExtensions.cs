@@ -52,7 +52,10 @@ public static class PerfKitMonitoringServiceCollectionExtensions
     /// <summary>
     /// Like <see cref="AddPerfKitMonitoring(IServiceCollection, Action{MonitoringOptions}?)"/>, binding the options
     /// (rules included) to a configuration section. Calling it twice (or after the other overload) is harmless: the
-    /// bindings add up (lists such as <c>Rules</c> and <c>Meters</c> are appended to).
+    /// bindings add up (lists such as <c>Rules</c> and <c>Meters</c> are appended to). Binding is strict: an unknown key
+    /// (a misspelled field) fails at host start naming it, except the sections <c>Notifications</c>, <c>Webhooks</c> and
+    /// <c>Email</c> (the notifiers' own, bound by their calls); an empty value of a field that is not text (say
+    /// <c>"Window": ""</c>) fails validation naming the rule and the field.
     /// </summary>
     /// <param name="services">The services.</param>
     /// <param name="configuration">The section, for example <c>configuration.GetSection("PerfKit:Monitoring")</c>.</param>
@@ -61,7 +64,8 @@ public static class PerfKitMonitoringServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(configuration);
         var builder = services.AddPerfKitMonitoring();
-        services.Configure<MonitoringOptions>(configuration);
+        services.Configure<MonitoringOptions>(options => MonitoringConfiguration.Bind(configuration, options));
+        services.AddSingleton<IValidateOptions<MonitoringOptions>>(new MonitoringConfigurationValidator(configuration));
         return builder;
     }
 

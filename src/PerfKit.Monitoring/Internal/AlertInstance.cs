@@ -49,7 +49,7 @@ internal sealed class AlertInstance
 
     /// <summary>Feeds one observation.</summary>
     /// <param name="now">The tick's time.</param>
-    /// <param name="hasData">Whether there was a value with enough samples; without, nothing changes.</param>
+    /// <param name="hasData">Whether there was a value with enough samples; without, it counts as not breaching and cleared.</param>
     /// <param name="breach">Whether the firing condition holds.</param>
     /// <param name="clear">Whether a firing alert's condition is cleared (hysteresis: may differ from !breach).</param>
     /// <param name="value">The value, for the notification.</param>
@@ -60,6 +60,12 @@ internal sealed class AlertInstance
         {
             LastValue = value;
             Advance(now, breach, clear);
+        }
+        else
+        {
+            // No data (an empty window, too few samples): never a breach. It resets a pending alert and resolves a
+            // firing one (after keep-firing-for), so an alert whose metric went silent cannot fire for ever.
+            Advance(now, breach: false, clear: true);
         }
 
         UpdateFlapping(now);

@@ -6,6 +6,7 @@ internal readonly record struct DispatcherEvent(string Notifier, string Kind, Ti
     public const string Sent = "sent";
     public const string Failed = "failed";
     public const string RetryWait = "retry-wait";
+    public const string AbandonedWait = "abandoned-wait";
     public const string Dropped = "dropped";
     public const string Skipped = "skipped";
 }

@@ -25,6 +25,10 @@ internal static partial class Log
         Message = "Notifier {Notifier} delivered group {GroupKey}: {FiringCount} firing, {ResolvedCount} resolved")]
     public static partial void NotificationDelivered(ILogger logger, string notifier, string groupKey, int firingCount, int resolvedCount);
 
+    [LoggerMessage(EventId = 4505, EventName = "NotificationCallAbandoned", Level = LogLevel.Warning,
+        Message = "Notifier {Notifier} ignored the cancellation of its call for group {GroupKey} at the send timeout ({Timeout}): the call is left running, counted as a transient failure, and the notifier is not called again until it ends")]
+    public static partial void NotificationCallAbandoned(ILogger logger, string notifier, string groupKey, TimeSpan timeout);
+
     [LoggerMessage(EventId = 4510, EventName = "NotifiedAlertFiring",
         Message = "Alert {RuleName} firing ({Severity}) since {StartsAt:O}, value {Value}, fingerprint {Fingerprint}, labels {Labels}, annotations {Annotations}")]
     public static partial void NotifiedAlertFiring(ILogger logger, LogLevel level, string ruleName, Alerting.AlertSeverity severity, DateTimeOffset startsAt, double? value, string fingerprint, string labels, string annotations);

@@ -132,7 +132,18 @@ internal sealed class RuleRuntime
     {
         var acc = group.Accumulator;
         var value = acc.Compute(Options.Aggregation, _interval);
-        var hasData = !double.IsNaN(value) && acc.Count >= Options.MinSamples;
+        if (acc.Count == 0 && acc.Intervals > 0 && Options.Aggregation is AlertAggregation.Sum or AlertAggregation.Count or AlertAggregation.Rate)
+        {
+            // Nothing counted in the window: the sum, the count and the rate are 0, a value like any other.
+            value = 0;
+        }
+        else if (double.IsNaN(value) || acc.Count < Options.MinSamples)
+        {
+            // No data (or too few samples): not a breach. AlertInstance resolves a firing alert on it.
+            return (false, false, true, value);
+        }
+
+        var hasData = true;
         var breach = Compare(value, Options.Threshold);
         var clear = !Compare(value, Options.ClearThreshold ?? Options.Threshold);
         return (hasData, breach, clear, value);

@@ -24,15 +24,45 @@ public sealed partial class NotificationDispatcher
             Exception failure;
             try
             {
+                if (channel.Abandoned is { IsCompleted: false } abandoned)
+                {
+                    // At most one abandoned call per notifier: the attempt waits (at most the send timeout) for it to
+                    // end (a call that honours its token ends at once), and fails without calling if it does not.
+                    var ended = abandoned.WaitAsync(_sendTimeout, _time, stopping);
+                    Observer?.Invoke(new DispatcherEvent(channel.Name, DispatcherEvent.AbandonedWait, _sendTimeout));
+                    try
+                    {
+                        await ended.ConfigureAwait(false);
+                    }
+                    catch (TimeoutException ex)
+                    {
+                        throw new AlertDeliveryException($"Notifier '{channel.Name}' is still running a call abandoned after {_sendTimeout}; it is not called again until that call ends.", ex);
+                    }
+                }
+
+                channel.Abandoned = null;
                 using var timeout = new CancellationTokenSource(_sendTimeout, _time);
                 using var linked = CancellationTokenSource.CreateLinkedTokenSource(stopping, timeout.Token);
+                var send = channel.Notifier.SendAsync(new AlertGroup(group.Key, group.Labels, batch.Alerts), linked.Token);
                 try
                 {
-                    await channel.Notifier.SendAsync(new AlertGroup(group.Key, group.Labels, batch.Alerts), linked.Token).ConfigureAwait(false);
+                    // The wait ends at the timeout even when the notifier ignores its token.
+                    await send.WaitAsync(linked.Token).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException ex) when (timeout.IsCancellationRequested && !stopping.IsCancellationRequested)
                 {
                     throw new AlertDeliveryException($"Notifier '{channel.Name}' did not finish within {_sendTimeout}.", ex);
+                }
+                finally
+                {
+                    if (!send.IsCompleted)
+                    {
+                        channel.Abandoned = Observe(send);
+                        if (!stopping.IsCancellationRequested)
+                        {
+                            Log.NotificationCallAbandoned(_logger, channel.Name, group.Key, _sendTimeout);
+                        }
+                    }
                 }
 
                 lock (_sync)
@@ -71,7 +101,7 @@ public sealed partial class NotificationDispatcher
                 Log.NotificationFailed(_logger, failure, channel.Name, group.Key, attempt, reason);
                 lock (_sync)
                 {
-                    OnFailed(group, now);
+                    OnFailed(group, now, delivery?.RetryAfter is { } asked ? now + asked : null);
                 }
 
                 return DispatcherEvent.Failed;
@@ -91,6 +121,13 @@ public sealed partial class NotificationDispatcher
             }
         }
     }
+
+    /// <summary>A task that ends with <paramref name="abandoned"/> and never faults: the abandoned call's exception is observed.</summary>
+    private static Task Observe(Task abandoned) => abandoned.ContinueWith(
+        static t => _ = t.Exception,
+        CancellationToken.None,
+        TaskContinuationOptions.ExecuteSynchronously,
+        TaskScheduler.Default);
 
     private TimeSpan Backoff(int attempt)
     {
@@ -150,6 +187,7 @@ public sealed partial class NotificationDispatcher
     private void OnDelivered(Channel channel, Group group, Batch batch, DateTimeOffset now)
     {
         group.LastSentAt = now;
+        group.NotBefore = null;
         channel.DropBurst = false;
         for (var i = 0; i < batch.Tracks.Length; i++)
         {
@@ -179,10 +217,12 @@ public sealed partial class NotificationDispatcher
         }
     }
 
-    private void OnFailed(Group group, DateTimeOffset now)
+    private void OnFailed(Group group, DateTimeOffset now, DateTimeOffset? retryAt)
     {
-        // As Alertmanager: a group that failed is tried again at its next group interval, with its state then.
-        group.DueAt = now + _groupInterval;
+        // As Alertmanager: a group that failed is tried again at its next group interval, with its state then; not
+        // before the time the receiver's last Retry-After asked for.
+        group.NotBefore = retryAt;
+        group.DueAt = Max(now + _groupInterval, retryAt ?? now);
         Schedule(group.DueAt.Value, now);
     }
 
@@ -206,6 +246,9 @@ public sealed partial class NotificationDispatcher
 
         public Task? Worker { get; set; }
 
+        /// <summary>A call that ignored its token and was left running at the send timeout, until it ends.</summary>
+        public Task? Abandoned { get; set; }
+
         public bool DropBurst { get; set; }
     }
 
@@ -222,6 +265,9 @@ public sealed partial class NotificationDispatcher
         public DateTimeOffset? LastFlushAt { get; set; }
 
         public DateTimeOffset? LastSentAt { get; set; }
+
+        /// <summary>The earliest next attempt the receiver asked for (its last Retry-After), until a delivery.</summary>
+        public DateTimeOffset? NotBefore { get; set; }
 
         public LinkedListNode<Group>? QueueNode { get; set; }
 

@@ -299,6 +299,11 @@ public sealed partial class NotificationDispatcher : IAlertSink, IDisposable, IA
         }
 
         var due = group.LastFlushAt is { } flushed ? Max(now, flushed + _groupInterval) : group.DueAt ?? now + _groupWait;
+        if (group.NotBefore is { } notBefore)
+        {
+            due = Max(due, notBefore);
+        }
+
         group.DueAt = group.DueAt is { } current && current < due ? current : due;
         Schedule(group.DueAt.Value, now);
     }

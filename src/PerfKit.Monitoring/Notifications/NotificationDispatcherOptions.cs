@@ -90,6 +90,10 @@ public sealed class NotificationDispatcherOptions
     /// <summary>How long after its first attempt a notification is still retried; a retry that would start later is not made. Default <see cref="DefaultMaxRetryAge"/>.</summary>
     public TimeSpan MaxRetryAge { get; set; } = DefaultMaxRetryAge;
 
-    /// <summary>How long one call of <see cref="IAlertNotifier.SendAsync"/> may take before it is cancelled and counted as a transient failure. Default <see cref="DefaultSendTimeout"/>.</summary>
+    /// <summary>
+    /// How long one call of <see cref="IAlertNotifier.SendAsync"/> may take before it is cancelled and counted as a
+    /// transient failure. A call that ignores its token is no longer waited for then: it is left running (at most one
+    /// per notifier; the notifier is not called again until it ends). Default <see cref="DefaultSendTimeout"/>.
+    /// </summary>
     public TimeSpan SendTimeout { get; set; } = DefaultSendTimeout;
 }
