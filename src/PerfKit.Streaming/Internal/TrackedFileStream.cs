@@ -6,7 +6,10 @@ namespace PerfKit.Streaming.Internal;
 /// </summary>
 internal sealed class TrackedFileStream(string path, FileStreamOptions options) : Stream
 {
-    private readonly FileStream _inner = new(path, options);
+    // On Unix, opened without blocking and refused unless a regular file (a FIFO swapped in after the walk).
+    private readonly FileStream _inner = UnixFile.OpenRegular(path) is { } handle
+        ? new FileStream(handle, FileAccess.Read, bufferSize: 0)
+        : new FileStream(path, options);
 
     public long LastPosition { get; private set; }
 
