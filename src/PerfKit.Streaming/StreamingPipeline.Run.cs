@@ -207,11 +207,20 @@ public sealed partial class StreamingPipeline<TItem, TResult>
 
         private async Task WorkAsync()
         {
-            // No token: the queue drains, so the items in flight finish after a cancellation.
+            // No token: the queue is emptied, so the started items finish after a cancellation; an item not yet
+            // started when the run is cancelled (or stopped) is not processed and stays undone in the checkpoint.
             await foreach (var entry in _work.Reader.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
             {
                 _p._metrics.QueueDepth.Add(-1, PipelineTag, new(PerfKitStreamingDiagnostics.Tags.Queue, "work"));
-                await ProcessAsync(entry).ConfigureAwait(false);
+                if (_stop.IsCancellationRequested)
+                {
+                    entry.Aborted = true;
+                }
+                else
+                {
+                    await ProcessAsync(entry).ConfigureAwait(false);
+                }
+
                 _p._metrics.QueueDepth.Add(1, PipelineTag, new(PerfKitStreamingDiagnostics.Tags.Queue, "sink"));
                 _done.Writer.TryWrite(entry);
             }
