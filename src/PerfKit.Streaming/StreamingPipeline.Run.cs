@@ -305,7 +305,8 @@ public sealed partial class StreamingPipeline<TItem, TResult>
                 }
             }
 
-            var kind = e switch
+            // Only the library's own opens and reads are read errors; an I/O exception of the processor's own is its failure.
+            var kind = !LibraryIo.IsMarked(e) ? StreamingFailureKind.ProcessorError : e switch
             {
                 FileNotFoundException or DirectoryNotFoundException => StreamingFailureKind.NotFound,
                 UnauthorizedAccessException => StreamingFailureKind.AccessDenied,

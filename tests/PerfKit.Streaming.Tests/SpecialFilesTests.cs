@@ -78,6 +78,7 @@ public sealed class SpecialFilesTests
         var report = await pipeline.RunAsync(Swapped(), cancellationToken: TestContext.Current.CancellationToken);
 
         report.ItemsSucceeded.Should().Be(1);
-        report.Failures.Should().ContainSingle().Which.Message.Should().Contain("not a regular file");
+        report.Failures.Should().ContainSingle().Which.Should().BeEquivalentTo(new { Kind = StreamingFailureKind.ReadError, Key = "a.txt" });
+        report.Failures[0].Message.Should().Contain("not a regular file");
     }
 }
