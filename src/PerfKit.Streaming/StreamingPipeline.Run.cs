@@ -56,6 +56,7 @@ public sealed partial class StreamingPipeline<TItem, TResult>
         private CancellationTokenSource _stop = null!;
         private FlowControl _flow = null!;
         private long _started;
+        private long _processingStarted;
         private long _lastProgress;
         private long _lastCheckpoint;
         private bool _checkpointDirty;
@@ -101,10 +102,14 @@ public sealed partial class StreamingPipeline<TItem, TResult>
                 {
                     items++;
                     bytes += _p.WeightOf(item);
+                    ReportCounting(items, bytes);
                 }
 
                 (_itemsTotal, _bytesTotal) = (items, bytes);
             }
+
+            // Rates and the ETA are over the processing only: the counting time would make them far too pessimistic.
+            _processingStarted = _p._time.GetTimestamp();
 
             var checkpoint = _p._checkpoints is null ? null : await _p._checkpoints.LoadAsync(_cancel).ConfigureAwait(false);
             _flow = new FlowControl(_o.MaxBytesInFlight, _o.MaxItemsInFlight, checkpoint);
@@ -560,6 +565,36 @@ public sealed partial class StreamingPipeline<TItem, TResult>
             }
         }
 
+        private void ReportCounting(long items, long bytes)
+        {
+            if (_progress is null)
+            {
+                return;
+            }
+
+            var now = _p._time.GetTimestamp();
+            if (_p._time.GetElapsedTime(_lastProgress, now) < _o.ProgressInterval)
+            {
+                return;
+            }
+
+            _lastProgress = now;
+            try
+            {
+                _progress.Report(new StreamingProgress
+                {
+                    ItemsTotal = items,
+                    BytesTotal = bytes,
+                    Elapsed = _p._time.GetElapsedTime(_started, now),
+                    IsCounting = true,
+                });
+            }
+            catch (Exception e)
+            {
+                Log.ProgressObserverFailed(_p._logger, e, _o.Name);
+            }
+        }
+
         private void Report(bool final)
         {
             if (_progress is null)
@@ -575,7 +610,7 @@ public sealed partial class StreamingPipeline<TItem, TResult>
 
             _lastProgress = now;
             var elapsed = _p._time.GetElapsedTime(_started, now);
-            var seconds = elapsed.TotalSeconds;
+            var seconds = _p._time.GetElapsedTime(_processingStarted, now).TotalSeconds;
             var done = _succeeded + _failed;
             var itemsPerSecond = seconds > 0 ? done / seconds : 0;
             var bytesPerSecond = seconds > 0 ? _bytes / seconds : 0;
