@@ -153,7 +153,7 @@ public sealed partial class StreamingPipeline<TItem, TResult>
             }
 
             return new StreamingReport(
-                _o.Name, _succeeded, _failed, _skipped, _bytes, _records, elapsed, completed, _cancel.IsCancellationRequested && !completed, _stopped,
+                _o.Name, _succeeded, _failed, _skipped, _bytes, _records, elapsed, completed, _cancel.IsCancellationRequested && !completed, _stopped, _abort.IsCancellationRequested && !completed,
                 _failures.ToArray(), _failuresNotListed, checkpoint?.LowWaterMark);
         }
 
