@@ -81,4 +81,17 @@ public sealed class SpecialFilesTests
         report.Failures.Should().ContainSingle().Which.Should().BeEquivalentTo(new { Kind = StreamingFailureKind.ReadError, Key = "a.txt" });
         report.Failures[0].Message.Should().Contain("not a regular file");
     }
+
+    [Fact(Timeout = 60_000)]
+    public void RecordFile_RefusesAFifo_InsteadOfBlocking()
+    {
+        using var folder = new TempFolder();
+        var fifo = Path.Combine(folder.Path, "fifo");
+        MakeFifo(fifo);
+        var file = folder.Write("regular.txt", "a\nb\n");
+
+        FluentActions.Invoking(() => PerfKit.Streaming.Records.RecordFile.OpenPipeReader(fifo)).Should().Throw<IOException>().WithMessage("*not a regular file*");
+        var reader = PerfKit.Streaming.Records.RecordFile.OpenPipeReader(file);
+        reader.Complete();
+    }
 }
