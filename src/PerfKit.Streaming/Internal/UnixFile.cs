@@ -14,7 +14,7 @@ internal static partial class UnixFile
     private const int TypeMask = 0xF000;
     private const int Regular = 0x8000;
 
-    /// <summary>Whether the file type can be read on this platform (Linux x64/arm64, macOS).</summary>
+    /// <summary>Whether the file type can be read on this platform (Linux x64/arm64, macOS arm64).</summary>
     public static bool Supported { get; } = ModeOffset() >= 0;
 
     /// <summary>Why <paramref name="path"/> (links followed) is not a regular file, or null if it is one or cannot be told.</summary>
@@ -106,8 +106,9 @@ internal static partial class UnixFile
             };
         }
 
-        // macOS's 64-bit-inode struct stat: st_dev (4 bytes), then st_mode (2).
-        return OperatingSystem.IsMacOS() ? 4 : -1;
+        // macOS arm64's struct stat (64-bit inodes): st_dev (4 bytes), then st_mode (2). On macOS x64 the plain
+        // "stat" symbol is the legacy 32-bit-inode layout: not read there (the walk then relies on OpenRead's check).
+        return OperatingSystem.IsMacOS() && RuntimeInformation.ProcessArchitecture == Architecture.Arm64 ? 4 : -1;
     }
 
     private static int OpenFlags() =>
