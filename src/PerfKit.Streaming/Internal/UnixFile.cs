@@ -107,7 +107,7 @@ internal static partial class UnixFile
         }
 
         // macOS arm64's struct stat (64-bit inodes): st_dev (4 bytes), then st_mode (2). On macOS x64 the plain
-        // "stat" symbol is the legacy 32-bit-inode layout: not read there (the walk then relies on OpenRead's check).
+        // "stat" symbol is the legacy 32-bit-inode layout: not read there, so that platform (like Windows, which has no FIFOs in a folder) gets neither check.
         return OperatingSystem.IsMacOS() && RuntimeInformation.ProcessArchitecture == Architecture.Arm64 ? 4 : -1;
     }
 
