@@ -9,8 +9,10 @@ namespace PerfKit.Streaming;
 /// folder sorted by name (ordinal), a sub-folder walked where its name sorts — so the order is the ordinal order of
 /// the relative paths compared folder by folder, the same on every run over the same tree, which is what checkpoints
 /// rely on. It never holds the tree or the list of files: only the sorted entries of the folders on the current path.
-/// A folder it cannot enter (permission denied, vanished, a symbolic link loop) is yielded as a <see cref="FileItem"/>
-/// whose <see cref="FileItem.Problem"/> says why, and the walk goes on; the pipeline records it as a failure.
+/// A folder it cannot enter (permission denied, vanished, a symbolic link loop), and an entry that is not a regular
+/// file (a FIFO, a socket, a device, or a symbolic link to one: on Unix it reads the file type with <c>stat</c>), is
+/// yielded as a <see cref="FileItem"/> whose <see cref="FileItem.Problem"/> says why, never opened, and the walk goes
+/// on; the pipeline records it as a failure.
 /// Enumerate it more than once to walk again.
 /// </summary>
 public sealed class DirectorySource : IAsyncEnumerable<FileItem>
@@ -82,7 +84,10 @@ public sealed class DirectorySource : IAsyncEnumerable<FileItem>
             {
                 if (_include.IsEmpty ? !_exclude.Matches(relative) : _include.Matches(relative) && !_exclude.Matches(relative))
                 {
-                    yield return new FileItem(full, relative, entry.Length, entry.LastWriteTimeUtc);
+                    // FIFOs, sockets and devices (and links to them) are never opened: a FIFO would block open() for good.
+                    yield return UnixFile.NotRegular(full) is { } notRegular
+                        ? new FileItem(full, relative, $"'{relative}' is {notRegular}; not opened.")
+                        : new FileItem(full, relative, entry.Length, entry.LastWriteTimeUtc);
                 }
 
                 continue;

@@ -35,7 +35,7 @@ public sealed class FileItem
     /// <summary>The file's last write time (UTC) when it was listed.</summary>
     public DateTimeOffset LastWriteTimeUtc { get; }
 
-    /// <summary>Null for a file; for a folder the walk could not enter, why (the pipeline records it as a <see cref="StreamingFailureKind.WalkProblem"/> failure).</summary>
+    /// <summary>Null for a file; for a folder the walk could not enter or an entry that is not a regular file (a FIFO, socket or device), why (the pipeline records it as a <see cref="StreamingFailureKind.WalkProblem"/> failure).</summary>
     public string? Problem { get; }
 
     /// <summary>

@@ -56,6 +56,7 @@ public sealed partial class StreamingPipeline<TItem, TResult>
         private CancellationTokenSource _stop = null!;
         private FlowControl _flow = null!;
         private long _started;
+        private long _processingStarted;
         private long _lastProgress;
         private long _lastCheckpoint;
         private bool _checkpointDirty;
@@ -101,10 +102,14 @@ public sealed partial class StreamingPipeline<TItem, TResult>
                 {
                     items++;
                     bytes += _p.WeightOf(item);
+                    ReportCounting(items, bytes);
                 }
 
                 (_itemsTotal, _bytesTotal) = (items, bytes);
             }
+
+            // Rates and the ETA are over the processing only: the counting time would make them far too pessimistic.
+            _processingStarted = _p._time.GetTimestamp();
 
             var checkpoint = _p._checkpoints is null ? null : await _p._checkpoints.LoadAsync(_cancel).ConfigureAwait(false);
             _flow = new FlowControl(_o.MaxBytesInFlight, _o.MaxItemsInFlight, checkpoint);
@@ -148,7 +153,7 @@ public sealed partial class StreamingPipeline<TItem, TResult>
             }
 
             return new StreamingReport(
-                _o.Name, _succeeded, _failed, _skipped, _bytes, _records, elapsed, completed, _cancel.IsCancellationRequested && !completed, _stopped,
+                _o.Name, _succeeded, _failed, _skipped, _bytes, _records, elapsed, completed, _cancel.IsCancellationRequested && !completed, _stopped, _abort.IsCancellationRequested && !completed,
                 _failures.ToArray(), _failuresNotListed, checkpoint?.LowWaterMark);
         }
 
@@ -207,11 +212,20 @@ public sealed partial class StreamingPipeline<TItem, TResult>
 
         private async Task WorkAsync()
         {
-            // No token: the queue drains, so the items in flight finish after a cancellation.
+            // No token: the queue is emptied, so the started items finish after a cancellation; an item not yet
+            // started when the run is cancelled (or stopped) is not processed and stays undone in the checkpoint.
             await foreach (var entry in _work.Reader.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
             {
                 _p._metrics.QueueDepth.Add(-1, PipelineTag, new(PerfKitStreamingDiagnostics.Tags.Queue, "work"));
-                await ProcessAsync(entry).ConfigureAwait(false);
+                if (_stop.IsCancellationRequested)
+                {
+                    entry.Aborted = true;
+                }
+                else
+                {
+                    await ProcessAsync(entry).ConfigureAwait(false);
+                }
+
                 _p._metrics.QueueDepth.Add(1, PipelineTag, new(PerfKitStreamingDiagnostics.Tags.Queue, "sink"));
                 _done.Writer.TryWrite(entry);
             }
@@ -296,7 +310,8 @@ public sealed partial class StreamingPipeline<TItem, TResult>
                 }
             }
 
-            var kind = e switch
+            // Only the library's own opens and reads are read errors; an I/O exception of the processor's own is its failure.
+            var kind = !LibraryIo.IsMarked(e) ? StreamingFailureKind.ProcessorError : e switch
             {
                 FileNotFoundException or DirectoryNotFoundException => StreamingFailureKind.NotFound,
                 UnauthorizedAccessException => StreamingFailureKind.AccessDenied,
@@ -550,6 +565,36 @@ public sealed partial class StreamingPipeline<TItem, TResult>
             }
         }
 
+        private void ReportCounting(long items, long bytes)
+        {
+            if (_progress is null)
+            {
+                return;
+            }
+
+            var now = _p._time.GetTimestamp();
+            if (_p._time.GetElapsedTime(_lastProgress, now) < _o.ProgressInterval)
+            {
+                return;
+            }
+
+            _lastProgress = now;
+            try
+            {
+                _progress.Report(new StreamingProgress
+                {
+                    ItemsTotal = items,
+                    BytesTotal = bytes,
+                    Elapsed = _p._time.GetElapsedTime(_started, now),
+                    IsCounting = true,
+                });
+            }
+            catch (Exception e)
+            {
+                Log.ProgressObserverFailed(_p._logger, e, _o.Name);
+            }
+        }
+
         private void Report(bool final)
         {
             if (_progress is null)
@@ -565,7 +610,7 @@ public sealed partial class StreamingPipeline<TItem, TResult>
 
             _lastProgress = now;
             var elapsed = _p._time.GetElapsedTime(_started, now);
-            var seconds = elapsed.TotalSeconds;
+            var seconds = _p._time.GetElapsedTime(_processingStarted, now).TotalSeconds;
             var done = _succeeded + _failed;
             var itemsPerSecond = seconds > 0 ? done / seconds : 0;
             var bytesPerSecond = seconds > 0 ? _bytes / seconds : 0;

@@ -12,7 +12,7 @@ public sealed class StreamingReport
 {
     internal StreamingReport(
         string pipeline, long itemsSucceeded, long itemsFailed, long itemsSkipped, long bytes, long records, TimeSpan elapsed,
-        bool completed, bool cancelled, bool stopped, IReadOnlyList<StreamingFailure> failures, long failuresNotListed, long? resumedAt)
+        bool completed, bool cancelled, bool stopped, bool aborted, IReadOnlyList<StreamingFailure> failures, long failuresNotListed, long? resumedAt)
     {
         Pipeline = pipeline;
         ItemsSucceeded = itemsSucceeded;
@@ -24,6 +24,7 @@ public sealed class StreamingReport
         Completed = completed;
         Cancelled = cancelled;
         Stopped = stopped;
+        Aborted = aborted;
         Failures = failures;
         FailuresNotListed = failuresNotListed;
         ResumedAt = resumedAt;
@@ -53,11 +54,17 @@ public sealed class StreamingReport
     /// <summary>True when the whole source was read and every item finished: nothing is left for a resumed run.</summary>
     public bool Completed { get; }
 
-    /// <summary>True when the run's token was cancelled; the items in flight were drained and a final checkpoint written.</summary>
+    /// <summary>True when the run's token was cancelled: no item started after it, the started items were drained into the sinks, and a final checkpoint written.</summary>
     public bool Cancelled { get; }
 
     /// <summary>True when an item failed under <see cref="ItemErrorPolicy.Stop"/>.</summary>
     public bool Stopped { get; }
+
+    /// <summary>
+    /// True when the pipeline was disposed during the run (a hard stop): the processors' and sinks' tokens were
+    /// cancelled and the unfinished items stay undone in the checkpoint.
+    /// </summary>
+    public bool Aborted { get; }
 
     /// <summary>The first <see cref="StreamingPipelineOptions.MaxReportedFailures"/> failures, in the order they happened.</summary>
     public IReadOnlyList<StreamingFailure> Failures { get; }
@@ -80,6 +87,7 @@ public sealed class StreamingReport
             json.WriteBoolean("completed", Completed);
             json.WriteBoolean("cancelled", Cancelled);
             json.WriteBoolean("stopped", Stopped);
+            json.WriteBoolean("aborted", Aborted);
             json.WriteNumber("itemsSucceeded", ItemsSucceeded);
             json.WriteNumber("itemsFailed", ItemsFailed);
             json.WriteNumber("itemsSkipped", ItemsSkipped);

@@ -143,7 +143,7 @@ public sealed class BadFilesTests
     }
 
     [Fact]
-    public async Task AReadThatFailsMidFile_ReportsTheStreamPosition()
+    public async Task AnIOExceptionOfTheProcessor_MidFile_IsAProcessorFailure_WithTheStreamPosition()
     {
         using var folder = new TempFolder();
         folder.Write("a.txt", new string('a', 10_000));
@@ -163,7 +163,36 @@ public sealed class BadFilesTests
 
         var report = await pipeline.RunAsync(new DirectorySource(new DirectorySourceOptions { Root = folder.Path }), cancellationToken: TestContext.Current.CancellationToken);
 
-        report.Failures.Should().ContainSingle().Which.Should().BeEquivalentTo(new { Kind = StreamingFailureKind.ReadError, ByteOffset = 4096L });
+        // The library's own read did not fail: the processor threw, so it is a processor failure (at the stream's position).
+        report.Failures.Should().ContainSingle().Which.Should().BeEquivalentTo(new { Kind = StreamingFailureKind.ProcessorError, ByteOffset = 4096L });
+    }
+
+    [Fact]
+    public async Task AnIOExceptionOfTheProcessor_IsAProcessorFailure_WhileTheLibrarysOwnOpenFailureIsNot()
+    {
+        using var folder = new TempFolder();
+        folder.Write("mine.txt", "x\n");
+        folder.Write("vanished.txt", "x\n");
+        await using var pipeline = new StreamingPipeline<FileItem, int>(
+            (file, context) =>
+            {
+                if (file.RelativePath == "vanished.txt")
+                {
+                    File.Delete(file.FullPath);
+                    using var stream = context.OpenRead();
+                    return ValueTask.FromResult(0);
+                }
+
+                throw new IOException("the processor's own output disk is full");
+            },
+            (_, _) => ValueTask.CompletedTask,
+            new StreamingPipelineOptions { MaxDegreeOfParallelism = 1 });
+
+        var report = await pipeline.RunAsync(new DirectorySource(new DirectorySourceOptions { Root = folder.Path }), cancellationToken: TestContext.Current.CancellationToken);
+
+        var failures = report.Failures.ToDictionary(f => f.Key);
+        failures["mine.txt"].Kind.Should().Be(StreamingFailureKind.ProcessorError);
+        failures["vanished.txt"].Kind.Should().Be(StreamingFailureKind.NotFound);
     }
 
     [Fact]

@@ -45,6 +45,20 @@ public sealed class PackageConventionsTests
         PackageConventions.XmlDocsHaveOneSummaryPerType(Package);
 
     [Fact]
+    public void EveryPackageReference_IsUsedByTheAssembly()
+    {
+        var csproj = System.Xml.Linq.XDocument.Load(Path.Combine(DocumentationSnippets.RepositoryRoot, "src", "PerfKit.Streaming", "PerfKit.Streaming.csproj"));
+        var packages = csproj.Descendants("PackageReference").Select(e => (string)e.Attribute("Include")!).ToList();
+        var referenced = Package.GetReferencedAssemblies().Select(a => a.Name!).ToHashSet();
+
+        // Not referenced by the DLL either (IMeterFactory is in System.Diagnostics.DiagnosticSource); kept for now, to review.
+        packages.Remove("Microsoft.Extensions.Diagnostics.Abstractions");
+
+        packages.Should().NotBeEmpty();
+        packages.Should().OnlyContain(p => referenced.Contains(p), "a package the DLL does not reference is a dependency for nothing");
+    }
+
+    [Fact]
     public async Task EveryPublishedInstrument_IsListedInTheDiagnosticsConstants()
     {
         var listed = typeof(PerfKitStreamingDiagnostics.Instruments).GetFields(BindingFlags.Public | BindingFlags.Static)

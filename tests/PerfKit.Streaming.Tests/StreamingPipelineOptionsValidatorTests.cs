@@ -72,6 +72,18 @@ public sealed class StreamingPipelineOptionsValidatorTests
     }
 
     [Fact]
+    public void ACheckpointPathUnderAFile_SaysItIsNotAFolder()
+    {
+        using var folder = new TempFolder();
+        var file = folder.Write("plain.txt", "x");
+
+        Validate(o => o.CheckpointPath = Path.Combine(file, "cp.json")).Failures.Should().ContainSingle()
+            .Which.Should().Contain($"'{file}' is a file, not a folder").And.NotContain("does not exist");
+        Validate(o => o.CheckpointPath = Path.Combine(file, "deeper", "cp.json")).Failures.Should().ContainSingle()
+            .Which.Should().Contain($"'{file}' is a file, not a folder");
+    }
+
+    [Fact]
     public void ACheckpointPathThatIsAFolder_OrCannotBeWritten_IsRejected()
     {
         Validate(o => o.CheckpointPath = Path.GetTempPath()).Failures.Should().ContainSingle().Which.Should().Contain("names a folder");

@@ -360,6 +360,8 @@ public sealed class StreamingPipelineTests
         var report = await run;
 
         report.Completed.Should().BeFalse();
+        report.Aborted.Should().BeTrue("a disposed run says so, rather than completed, cancelled and stopped all false");
+        report.ToJson().Should().Contain("\"aborted\": true");
         report.ItemsSucceeded.Should().Be(0);
         store.Saved!.LowWaterMark.Should().Be(0);
         store.Saved.CompletedAbove.Should().BeEmpty();

@@ -90,6 +90,12 @@ internal sealed class StreamingPipelineOptionsValidator : IValidateOptions<Strea
         }
 
         var folder = Path.GetDirectoryName(full);
+        if (folder is not null && !Directory.Exists(folder) && FileOnPath(folder) is { } file)
+        {
+            builder.AddError($"must be in a folder, but '{file}' is a file, not a folder (it is '{path}').", member);
+            return;
+        }
+
         if (folder is null || !Directory.Exists(folder))
         {
             builder.AddError($"must be in an existing folder; '{folder}' does not exist (it is '{path}').", member);
@@ -107,5 +113,23 @@ internal sealed class StreamingPipelineOptionsValidator : IValidateOptions<Strea
         {
             builder.AddError($"cannot be written ({e.Message}); it is '{path}'.", member);
         }
+    }
+
+    private static string? FileOnPath(string folder)
+    {
+        for (var current = folder; current is not null; current = Path.GetDirectoryName(current))
+        {
+            if (File.Exists(current))
+            {
+                return current;
+            }
+
+            if (Directory.Exists(current))
+            {
+                return null;
+            }
+        }
+
+        return null;
     }
 }

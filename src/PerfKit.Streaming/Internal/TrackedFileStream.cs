@@ -6,7 +6,10 @@ namespace PerfKit.Streaming.Internal;
 /// </summary>
 internal sealed class TrackedFileStream(string path, FileStreamOptions options) : Stream
 {
-    private readonly FileStream _inner = new(path, options);
+    // On Unix, opened without blocking and refused unless a regular file (a FIFO swapped in after the walk).
+    private readonly FileStream _inner = LibraryIo.Run(() => UnixFile.OpenRegular(path) is { } handle
+        ? new FileStream(handle, FileAccess.Read, bufferSize: 0)
+        : new FileStream(path, options));
 
     public long LastPosition { get; private set; }
 
@@ -24,12 +27,31 @@ internal sealed class TrackedFileStream(string path, FileStreamOptions options) 
         set => LastPosition = _inner.Position = value;
     }
 
-    public override int Read(Span<byte> buffer) => Track(_inner.Read(buffer));
+    public override int Read(Span<byte> buffer)
+    {
+        try
+        {
+            return Track(_inner.Read(buffer));
+        }
+        catch (Exception e) when (LibraryIo.Mark(e))
+        {
+            throw;
+        }
+    }
 
-    public override int Read(byte[] buffer, int offset, int count) => Track(_inner.Read(buffer, offset, count));
+    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
-    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
-        Track(await _inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false));
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            return Track(await _inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false));
+        }
+        catch (Exception e) when (LibraryIo.Mark(e))
+        {
+            throw;
+        }
+    }
 
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();

@@ -1,3 +1,4 @@
+using PerfKit.Streaming.Internal;
 using System.Buffers;
 using System.IO.Pipelines;
 using Microsoft.Win32.SafeHandles;
@@ -130,7 +131,16 @@ internal sealed class FileRangePipeReader : PipeReader
 
         var free = _array.AsSpan(_start + _length);
         var wanted = (int)Math.Min(free.Length, _end - _filePosition);
-        var read = RandomAccess.Read(_handle, free[..wanted], _filePosition);
+        int read;
+        try
+        {
+            read = RandomAccess.Read(_handle, free[..wanted], _filePosition);
+        }
+        catch (Exception e) when (LibraryIo.Mark(e))
+        {
+            throw;
+        }
+
         _filePosition += read;
         _length += read;
         if (read == 0 || _filePosition >= _end)

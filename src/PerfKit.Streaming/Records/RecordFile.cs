@@ -18,7 +18,7 @@ public static class RecordFile
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentOutOfRangeException.ThrowIfLessThan(bufferSize, 1);
-        var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.SequentialScan);
+        var handle = LibraryIo.Run(() => UnixFile.OpenRegular(path) ?? File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.SequentialScan));
         try
         {
             return new FileRangePipeReader(handle, 0, RandomAccess.GetLength(handle), bufferSize, ownsHandle: true);
@@ -43,7 +43,7 @@ public static class RecordFile
         ArgumentOutOfRangeException.ThrowIfNegative(chunk.Offset, nameof(chunk));
         ArgumentOutOfRangeException.ThrowIfNegative(chunk.Length, nameof(chunk));
         ArgumentOutOfRangeException.ThrowIfLessThan(bufferSize, 1);
-        var handle = File.OpenHandle(chunk.Path, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.SequentialScan);
+        var handle = LibraryIo.Run(() => UnixFile.OpenRegular(chunk.Path) ?? File.OpenHandle(chunk.Path, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.SequentialScan));
         return new FileRangePipeReader(handle, chunk.Offset, chunk.Length, bufferSize, ownsHandle: true);
     }
 
