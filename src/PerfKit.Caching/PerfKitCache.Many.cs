@@ -43,7 +43,7 @@ public sealed partial class PerfKitCache
                 continue;
             }
 
-            if (TryGetFresh(key, out T value))
+            if (TryGetFresh<T>(key, out var value))
             {
                 result[key] = value;
                 continue;
@@ -107,27 +107,6 @@ public sealed partial class PerfKitCache
     {
         ArgumentNullException.ThrowIfNull(factory);
         return GetOrCreateManyAsync(keys, factory, static (k, f, ct) => f(k, ct), options, cancellationToken);
-    }
-
-    private bool TryGetFresh<T>(string key, out T value)
-    {
-        if (_l1.TryGet(key, out var entry) && TryCast(entry.Value, out value))
-        {
-            var now = _clock.NowMs;
-            if (now < entry.ExpiresAt && now < entry.RevalidateAt && IsTagValid(entry))
-            {
-                _metrics.Request("l1", "hit");
-                if (entry.CopyOnRead)
-                {
-                    value = Copy(value);
-                }
-
-                return true;
-            }
-        }
-
-        value = default!;
-        return false;
     }
 
     private bool Collect<T>(string key, CacheEntry entry, Dictionary<string, T> result)
@@ -223,22 +202,17 @@ public sealed partial class PerfKitCache
         }
 
         var answered = new bool[owned.Count];
-        try
+        var reachable = true;
+        for (var first = 0; first < asked.Count && reachable; first += KeysPerDistributedRead)
         {
-            for (var first = 0; first < asked.Count; first += KeysPerDistributedRead)
-            {
-                var chunk = asked.GetRange(first, Math.Min(KeysPerDistributedRead, asked.Count - first));
-                if (!await ReadDistributedChunkAsync<T>(owned, stale, options, chunk, answered, probe && first == 0).ConfigureAwait(false))
-                {
-                    open.RemoveAll(i => answered[i]);
-                    KeepTrustingWhileUnavailable<T>(owned, open, stale);
-                    return;
-                }
-            }
+            var chunk = asked.GetRange(first, Math.Min(KeysPerDistributedRead, asked.Count - first));
+            reachable = await ReadDistributedChunkAsync<T>(owned, stale, options, chunk, answered, probe && first == 0).ConfigureAwait(false);
         }
-        finally
+
+        open.RemoveAll(i => answered[i]);
+        if (!reachable)
         {
-            open.RemoveAll(i => answered[i]);
+            KeepTrustingWhileUnavailable<T>(owned, open, stale);
         }
     }
 

@@ -142,6 +142,12 @@ public sealed partial class PerfKitCache : IPerfKitCache, IMemoryPressureRespond
     {
         ValidateKey(key);
         ThrowIfDisposed();
+        return TryGetFresh(key, out value);
+    }
+
+    /// <summary>A fresh L1 value of type <typeparamref name="T"/> (counted as a hit, copied if the entry says so); no L2, no factory.</summary>
+    private bool TryGetFresh<T>(string key, [MaybeNullWhen(false)] out T value)
+    {
         if (_l1.TryGet(key, out var entry) && _clock.NowMs is var now && now < entry.ExpiresAt && now < entry.RevalidateAt && IsTagValid(entry) && TryCast(entry.Value, out value))
         {
             _metrics.Request("l1", "hit");
