@@ -32,10 +32,13 @@ public static partial class LoadTest
                 var context = new ScenarioContext(clock, token);
                 while (!stop.IsCancellationRequested)
                 {
+                    // One clock read starts the iteration (ramp, warm-up and duration checks, latency start) and one
+                    // ends it: at tens of thousands of HTTP iterations a second, every read is measurable.
+                    var now = clock.Elapsed;
                     if (schedule is not null)
                     {
                         // Ramping: this user runs only while the schedule has at least user + 1 users.
-                        var at = clock.Elapsed - start;
+                        var at = now - start;
                         if (user >= schedule.UsersAt(at))
                         {
                             if (schedule.FirstTimeWithUsers(user + 1, at) is not { } joins || !await TryWaitAsync(clock, start + joins, token).ConfigureAwait(false))
@@ -47,23 +50,37 @@ public static partial class LoadTest
                         }
                     }
 
-                    var warmingUp = clock.Elapsed < measuredFrom;
+                    var warmingUp = now < measuredFrom;
                     var iteration = warmingUp ? -1 : Interlocked.Increment(ref next);
-                    if (!warmingUp && ((model.Iterations is { } limit && iteration >= limit) || (model.Duration is { } duration && clock.Elapsed - measuredFrom >= duration)))
+                    if (!warmingUp && ((model.Iterations is { } limit && iteration >= limit) || (model.Duration is { } duration && now - measuredFrom >= duration)))
                     {
-                        graceful.Arm(clock.Elapsed);
+                        graceful.Arm(now);
                         break;
                     }
 
                     context.Reset(iteration, user);
-                    var began = clock.Elapsed;
-                    (slot.Began, slot.Iteration, slot.Measured) = (began, iteration, !warmingUp);
+                    (slot.Began, slot.Iteration, slot.Measured) = (now, iteration, !warmingUp);
                     if (!slot.TryBegin())
                     {
                         break;
                     }
 
-                    var outcome = await RunOnceAsync(scenario, context, graceful).ConfigureAwait(false);
+                    // The scenario is awaited here, not through a helper method: one async layer less per iteration
+                    // (with it, PerfKit ran HTTP at 0.93-0.95x a hand-written loop; without, 0.95-0.99x).
+                    Outcome outcome;
+                    try
+                    {
+                        await scenario(context).ConfigureAwait(false);
+                        outcome = new Outcome(context.FailureReason, null);
+                    }
+#pragma warning disable CA1031 // A scenario that throws is a failed iteration, counted by exception type, never a crashed run.
+                    catch (Exception ex)
+#pragma warning restore CA1031
+                    {
+                        outcome = Failed(ex, context, graceful);
+                    }
+
+                    var ended = clock.Elapsed;
                     if (!slot.TryEnd() || outcome.Reason is Canceled)
                     {
                         break;
@@ -71,10 +88,10 @@ public static partial class LoadTest
 
                     if (!warmingUp)
                     {
-                        recorder.Record(user, began, clock.Elapsed - began, null, null, outcome);
+                        recorder.Record(user, now, ended - now, null, null, outcome);
                     }
 
-                    if (model.ThinkTime > TimeSpan.Zero && !await TryWaitAsync(clock, clock.Elapsed + model.ThinkTime, token).ConfigureAwait(false))
+                    if (model.ThinkTime > TimeSpan.Zero && !await TryWaitAsync(clock, ended + model.ThinkTime, token).ConfigureAwait(false))
                     {
                         break;
                     }

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Runtime.CompilerServices;
 
 namespace PerfKit.Testing;
 
@@ -40,28 +39,11 @@ public static partial class LoadTest
     private static string Describe(double start, IReadOnlyList<LoadStage> stages) =>
         string.Join("→", stages.Select(st => st.Target).Prepend(start).Select(v => v.ToString("0.##", CultureInfo.InvariantCulture)));
 
-    // Pooled: a scenario that really awaits (any I/O) would otherwise cost a state-machine box per iteration.
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private static async ValueTask<Outcome> RunOnceAsync(Func<ScenarioContext, ValueTask> scenario, ScenarioContext context, GracefulStop graceful)
-    {
-        try
-        {
-            await scenario(context).ConfigureAwait(false);
-            return new Outcome(context.FailureReason, null);
-        }
-        catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
-        {
-            // Cut off by the graceful stop: a failure whose latency (so far) is recorded as a lower bound.
-            return new Outcome(graceful.Fired ? Interrupted : Canceled, null);
-        }
-#pragma warning disable CA1031 // A scenario that throws is a failed iteration, counted by exception type, never a crashed run.
-        catch (Exception ex)
-#pragma warning restore CA1031
-        {
-            // The message is kept (a few per type) so that a report says why; Message is only read on failure.
-            return new Outcome(ex.GetType().Name, ex.Message);
-        }
-    }
+    /// <summary>The outcome of an iteration that threw <paramref name="exception"/>.</summary>
+    private static Outcome Failed(Exception exception, ScenarioContext context, GracefulStop graceful) =>
+        exception is OperationCanceledException && context.CancellationToken.IsCancellationRequested
+            ? new Outcome(graceful.Fired ? Interrupted : Canceled, null) // cut off by the graceful stop: a failure whose latency (so far) is recorded as a lower bound
+            : new Outcome(exception.GetType().Name, exception.Message); // the message is kept (a few per type) so that a report says why; Message is only read on failure
 
     /// <summary>How an iteration ended: null reason for a pass; the exception message when it threw.</summary>
     private readonly record struct Outcome(string? Reason, string? Message);
