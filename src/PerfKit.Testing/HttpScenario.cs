@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Runtime.CompilerServices;
 
 namespace PerfKit.Testing;
 
@@ -32,7 +31,7 @@ public static class HttpScenario
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(request);
         check ??= DefaultCheck;
-        return [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))] async ValueTask (ScenarioContext context) =>
+        return async ValueTask (ScenarioContext context) =>
         {
             using var message = request();
             using var response = await client.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, context.CancellationToken).ConfigureAwait(false);
