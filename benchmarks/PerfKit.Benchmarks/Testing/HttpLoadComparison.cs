@@ -13,12 +13,16 @@ using PerfKit.Testing;
 namespace PerfKit.Benchmarks.Testing;
 
 /// <summary>
-/// HTTP load against a Kestrel hello endpoint on 127.0.0.1, three ways in the same run: PerfKit.Testing (closed
-/// model, 64 users, <see cref="HttpScenario.Get"/>), a hand-written loop of 64 HttpClient tasks doing the same work,
-/// and <c>wrk</c> (64 connections, 2 threads). Not a BenchmarkDotNet benchmark: each contender is a multi-second run,
-/// interleaved over several rounds in a rotating order; the medians are compared. Targets: PerfKit within 5% of the
-/// loop (the harness costs nothing) and at least 0.6× wrk. <c>--min-vs-loop</c>/<c>--min-vs-wrk</c> set floors that
-/// fail the run (CI uses loose ones, to catch a harness regression without failing on the machine's noise).
+/// HTTP load against a Kestrel hello endpoint on 127.0.0.1, three ways in one process: PerfKit.Testing (closed model,
+/// 64 users, <see cref="HttpScenario.Get"/>), a hand-written loop of 64 HttpClient tasks doing the same work, and
+/// <c>wrk</c> (64 connections, 2 threads). Not a BenchmarkDotNet benchmark: each side runs for a slice of seconds.
+/// Like the regression guard, the verdict is on <b>pairs</b>: PerfKit and its peer run back to back (the order
+/// alternating from pair to pair), each pair gives one ratio, and the median of the pairs' ratios is compared with
+/// the target (≥ 0.95× the loop, ≥ 0.6× wrk); a pair's two halves see nearly the same machine, so a neighbour's burst
+/// moves one ratio, not the median. <c>--min-vs-loop</c>/<c>--min-vs-wrk</c> override the enforced limits.
+/// <c>PERFKIT_HTTP_SLOWDOWN=F</c> (self-test only) adds, to every PerfKit iteration, busy work of F times the CPU
+/// one request of the hand-written loop costs on this machine (measured during the warm-up), i.e. a calibrated
+/// regression of PerfKit's per-request cost.
 /// </summary>
 internal static partial class HttpLoadComparison
 {
@@ -26,11 +30,93 @@ internal static partial class HttpLoadComparison
 
     public static async Task<int> RunAsync(string[] args)
     {
-        var seconds = CommandLine.Option(args, "--seconds") is { } s ? double.Parse(s, CultureInfo.InvariantCulture) : 5;
-        var rounds = CommandLine.Option(args, "--rounds") is { } r ? int.Parse(r, CultureInfo.InvariantCulture) : 3;
-        var minVsLoop = CommandLine.Option(args, "--min-vs-loop") is { } ml ? double.Parse(ml, CultureInfo.InvariantCulture) : 0;
-        var minVsWrk = CommandLine.Option(args, "--min-vs-wrk") is { } mw ? double.Parse(mw, CultureInfo.InvariantCulture) : 0;
-        var duration = TimeSpan.FromSeconds(seconds);
+        if (CommandLine.Option(args, "--runs") is { } runsText && int.Parse(runsText, CultureInfo.InvariantCulture) is var runs && runs > 1)
+        {
+            return await RunProcessesAsync(args, runs);
+        }
+
+        return await RunOnceAsync(args);
+    }
+
+    /// <summary>
+    /// <c>--runs N</c>: N runs, each in a fresh process (JIT, thread pool and heap differ from process to process, and a
+    /// ratio moves more between processes than between the pairs of one), the verdict on the median of the runs'
+    /// medians, as the regression guard decides.
+    /// </summary>
+    private static async Task<int> RunProcessesAsync(string[] args, int runs)
+    {
+        var childArgs = args.ToList();
+        var at = childArgs.IndexOf("--runs");
+        childArgs.RemoveRange(at, 2);
+        var minVsLoop = CommandLine.Option(args, "--min-vs-loop") is { } ml ? double.Parse(ml, CultureInfo.InvariantCulture) : DefaultMinVsLoop;
+        var minVsWrk = CommandLine.Option(args, "--min-vs-wrk") is { } mw ? double.Parse(mw, CultureInfo.InvariantCulture) : DefaultMinVsWrk;
+        var loop = new List<double>();
+        var wrk = new List<double>();
+        for (var run = 1; run <= runs; run++)
+        {
+            var path = Environment.ProcessPath ?? throw new InvalidOperationException("No process path.");
+            var start = new ProcessStartInfo(path) { RedirectStandardOutput = true, UseShellExecute = false };
+            if (Path.GetFileNameWithoutExtension(path).Equals("dotnet", StringComparison.OrdinalIgnoreCase))
+            {
+                start.ArgumentList.Add(typeof(HttpLoadComparison).Assembly.Location);
+            }
+
+            start.ArgumentList.Add("--http");
+            childArgs.ForEach(start.ArgumentList.Add);
+            Console.WriteLine($"--- run {run}/{runs} (a fresh process) ---");
+            using var child = Process.Start(start) ?? throw new InvalidOperationException("The child did not start.");
+            var output = await child.StandardOutput.ReadToEndAsync();
+            await child.WaitForExitAsync();
+            Console.Write(output);
+            if (child.ExitCode is not (0 or 1) || LoopRatioLine().Match(output) is not { Success: true } l)
+            {
+                Console.WriteLine($"FAILED: run {run} exited {child.ExitCode} without a ratio (a run that breaks fails the comparison)");
+                return 2;
+            }
+
+            loop.Add(double.Parse(l.Groups[1].Value, CultureInfo.InvariantCulture));
+            if (WrkRatioLine().Match(output) is { Success: true } w)
+            {
+                wrk.Add(double.Parse(w.Groups[1].Value, CultureInfo.InvariantCulture));
+            }
+        }
+
+        var vsLoop = Median(loop);
+        var vsWrk = Median(wrk);
+        var loopFailed = vsLoop < minVsLoop;
+        var wrkFailed = wrk.Count > 0 && !(vsWrk >= minVsWrk);
+        Console.WriteLine();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Verdict on the median of {runs} runs (each the median of its pairs):"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"PerfKit ÷ hand-written loop: runs {string.Join(", ", loop.Select(v => v.ToString("0.000", CultureInfo.InvariantCulture)))} → median {vsLoop:0.000} (limit ≥ {minVsLoop}: {(loopFailed ? "FAIL" : "pass")})"));
+        Console.WriteLine(wrk.Count == 0 ? "no wrk ratio (wrk not installed, or --wrk-pairs 0)" : string.Create(CultureInfo.InvariantCulture, $"PerfKit ÷ wrk: runs {string.Join(", ", wrk.Select(v => v.ToString("0.000", CultureInfo.InvariantCulture)))} → median {vsWrk:0.000} (limit ≥ {minVsWrk}: {(wrkFailed ? "FAIL" : "pass")})"));
+        if (loopFailed || wrkFailed)
+        {
+            Console.WriteLine("FAILED: " + string.Join("; ", new[] { loopFailed ? "PerfKit ÷ hand-written loop below its limit" : null, wrkFailed ? "PerfKit ÷ wrk below its limit" : null }.OfType<string>()));
+            return 1;
+        }
+
+        return 0;
+    }
+
+    private const double DefaultMinVsLoop = 0.95;
+    private const double DefaultMinVsWrk = 0.6;
+
+    private static async Task<int> RunOnceAsync(string[] args)
+    {
+        static double Number(string[] args, string name, double fallback) => CommandLine.Option(args, name) is { } v ? double.Parse(v, CultureInfo.InvariantCulture) : fallback;
+        var slice = TimeSpan.FromSeconds(Number(args, "--seconds", 1));
+        var pairs = (int)Number(args, "--pairs", 15);
+        var wrkPairs = (int)Number(args, "--wrk-pairs", 4);
+        var wrkSlice = TimeSpan.FromSeconds(Math.Max(1, Math.Round(Number(args, "--wrk-seconds", 2))));
+        var minVsLoop = Number(args, "--min-vs-loop", DefaultMinVsLoop);
+        var minVsWrk = Number(args, "--min-vs-wrk", DefaultMinVsWrk);
+        var slowdown = Environment.GetEnvironmentVariable("PERFKIT_HTTP_SLOWDOWN") is { Length: > 0 } sd ? double.Parse(sd, CultureInfo.InvariantCulture) : 0;
+        var warm = TimeSpan.FromMilliseconds(250);
+        if (pairs < 1 || slice <= TimeSpan.Zero)
+        {
+            Console.Error.WriteLine("--pairs must be at least 1 and --seconds above 0");
+            return 2;
+        }
 
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseKestrel().UseUrls("http://127.0.0.1:0");
@@ -41,94 +127,147 @@ internal static partial class HttpLoadComparison
         var url = new Uri(new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()), "/hello");
         using var client = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = Connections, UseProxy = false });
         var wrk = Executables.FindOnPath("wrk");
-        Console.WriteLine($"HTTP load on {url}: {Connections} concurrent clients, {rounds} rounds of {seconds:0.#} s each (+1 s warm-up); wrk: {wrk ?? "not installed"}");
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"HTTP load on {url}: {Connections} concurrent clients, {Environment.ProcessorCount} cores; {pairs} pairs of {slice.TotalSeconds:0.##} s slices (PerfKit, hand-written loop; each slice after a {warm.TotalMilliseconds:0} ms ramp), {wrkPairs} pairs of {wrkSlice.TotalSeconds:0} s (PerfKit, wrk); wrk: {wrk ?? "not installed"}"));
 
-        var results = new Dictionary<string, List<double>> { ["PerfKit.Testing"] = [], ["hand-written loop"] = [], ["wrk"] = [] };
-        var contenders = new List<(string Name, Func<Task<double>> Run)>
+        // Process warm-up, not recorded (JIT of Kestrel, HttpClient and both clients; the 64 connections opened):
+        // otherwise whichever side runs first pays for it. The loop's warm-up throughput calibrates the self-test's
+        // injected slowdown: on a CPU-bound machine one request costs cores ÷ throughput of CPU, server included.
+        await PerfKitAsync(client, url, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1), spin: 0);
+        var calibration = await LoopAsync(client, url, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2));
+        var spin = 0L;
+        if (slowdown > 0)
         {
-            ("hand-written loop", () => LoopAsync(client, url, duration)),
-            ("PerfKit.Testing", () => PerfKitAsync(client, url, duration)),
-        };
-        if (wrk is not null)
-        {
-            contenders.Add(("wrk", () => WrkAsync(wrk, url, duration)));
+            var cpuPerRequest = Environment.ProcessorCount / calibration;
+            spin = (long)(slowdown * cpuPerRequest * Stopwatch.Frequency);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"SELF-TEST: PERFKIT_HTTP_SLOWDOWN={slowdown}: every PerfKit iteration spins {spin * 1e6 / Stopwatch.Frequency:0.00} µs ({slowdown:P0} of the {cpuPerRequest * 1e6:0.0} µs of CPU one request of the loop costs at its warm-up {calibration:N0}/s)"));
         }
 
-        // Process warm-up (JIT of Kestrel, HttpClient and both clients; connections opened), not recorded: otherwise
-        // whichever client runs first pays for it.
-        await LoopAsync(client, url, TimeSpan.FromSeconds(1));
-        await PerfKitAsync(client, url, TimeSpan.FromSeconds(1));
-
-        for (var round = 0; round < rounds; round++)
+        var loopRatios = new List<double>();
+        Console.WriteLine();
+        Console.WriteLine("| pair | first | PerfKit req/s | loop req/s | PerfKit ÷ loop |");
+        Console.WriteLine("|---:|---|---:|---:|---:|");
+        for (var i = 0; i < pairs; i++)
         {
-            // The order rotates, so no contender always follows the same one.
-            for (var i = 0; i < contenders.Count; i++)
+            // The order alternates, so neither side always runs on the machine the other just warmed or disturbed.
+            double perfKit, loop;
+            if (i % 2 == 0)
             {
-                var (name, run) = contenders[(round + i) % contenders.Count];
-                results[name].Add(await run());
+                perfKit = await PerfKitAsync(client, url, warm, slice, spin);
+                loop = await LoopAsync(client, url, warm, slice);
+            }
+            else
+            {
+                loop = await LoopAsync(client, url, warm, slice);
+                perfKit = await PerfKitAsync(client, url, warm, slice, spin);
             }
 
-            Console.WriteLine($"round {round + 1}: " + string.Join(", ", results.Where(kv => kv.Value.Count > round).Select(kv => string.Create(CultureInfo.InvariantCulture, $"{kv.Key} {kv.Value[round]:N0}/s"))));
+            loopRatios.Add(perfKit / loop);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {i + 1} | {(i % 2 == 0 ? "PerfKit" : "loop")} | {perfKit:N0} | {loop:N0} | {perfKit / loop:0.000} |"));
         }
 
-        static double Median(List<double> values)
+        var wrkRatios = new List<double>();
+        if (wrk is not null && wrkPairs > 0)
         {
-            var sorted = values.Order().ToList();
-            return sorted.Count == 0 ? double.NaN : sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;
+            Console.WriteLine();
+            Console.WriteLine("| pair | first | PerfKit req/s | wrk req/s | PerfKit ÷ wrk |");
+            Console.WriteLine("|---:|---|---:|---:|---:|");
+            await WrkAsync(wrk, url, TimeSpan.FromSeconds(1)); // wrk's own warm-up: its first run opens its connections cold
+            for (var i = 0; i < wrkPairs; i++)
+            {
+                double perfKit, peer;
+                if (i % 2 == 0)
+                {
+                    perfKit = await PerfKitAsync(client, url, warm, wrkSlice, spin);
+                    peer = await WrkAsync(wrk, url, wrkSlice);
+                }
+                else
+                {
+                    peer = await WrkAsync(wrk, url, wrkSlice);
+                    perfKit = await PerfKitAsync(client, url, warm, wrkSlice, spin);
+                }
+
+                wrkRatios.Add(perfKit / peer);
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {i + 1} | {(i % 2 == 0 ? "PerfKit" : "wrk")} | {perfKit:N0} | {peer:N0} | {perfKit / peer:0.000} |"));
+            }
         }
 
-        var perfKit = Median(results["PerfKit.Testing"]);
-        Console.WriteLine();
-        Console.WriteLine("| client | median req/s | best req/s | rounds (req/s) | PerfKit ÷ this (medians) |");
-        Console.WriteLine("|---|---:|---:|---|---:|");
-        foreach (var (name, values) in results.Where(kv => kv.Value.Count > 0))
-        {
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {name} | {Median(values):N0} | {values.Max():N0} | {string.Join(", ", values.Select(v => v.ToString("N0", CultureInfo.InvariantCulture)))} | {perfKit / Median(values):0.00} |"));
-        }
-
-        // Medians: on a shared 2-core machine one client's runs spread by ±20% from round to round, so a single or a
-        // best round says more about the neighbours than about the client.
-        var vsLoop = perfKit / Median(results["hand-written loop"]);
-        var vsWrk = perfKit / Median(results["wrk"]);
-        Console.WriteLine();
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"PerfKit ÷ hand-written loop = {vsLoop:0.000} (target ≥ 0.95: {(vsLoop >= 0.95 ? "met" : "MISSED")})"));
-        Console.WriteLine(double.IsNaN(vsWrk) ? "wrk not installed: no wrk ratio (Debian: apt-get install wrk)" : string.Create(CultureInfo.InvariantCulture, $"PerfKit ÷ wrk = {vsWrk:0.000} (target ≥ 0.6: {(vsWrk >= 0.6 ? "met" : "MISSED")})"));
         await app.StopAsync();
-        var failed = vsLoop < minVsLoop || (minVsWrk > 0 && !(vsWrk >= minVsWrk));
-        if (failed)
+        var vsLoop = Median(loopRatios);
+        var vsWrk = Median(wrkRatios);
+        var loopFailed = vsLoop < minVsLoop;
+        var wrkFailed = wrk is not null && wrkPairs > 0 && !(vsWrk >= minVsWrk);
+        Console.WriteLine();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"PerfKit ÷ hand-written loop = {vsLoop:0.000} (median of {loopRatios.Count} pairs; {Spread(loopRatios)}; limit ≥ {minVsLoop}: {(loopFailed ? "FAIL" : "pass")})"));
+        Console.WriteLine(wrk is null
+            ? "wrk not installed: no wrk ratio (Debian: apt-get install wrk)"
+            : wrkPairs == 0 ? "wrk pairs: 0 (--wrk-pairs): no wrk ratio" : string.Create(CultureInfo.InvariantCulture, $"PerfKit ÷ wrk = {vsWrk:0.000} (median of {wrkRatios.Count} pairs; {Spread(wrkRatios)}; limit ≥ {minVsWrk}: {(wrkFailed ? "FAIL" : "pass")})"));
+        if (loopFailed || wrkFailed)
         {
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"FAILED: below the regression floor (--min-vs-loop {minVsLoop}, --min-vs-wrk {minVsWrk})"));
+            Console.WriteLine("FAILED: " + string.Join("; ", new[] { loopFailed ? "PerfKit ÷ hand-written loop below its limit" : null, wrkFailed ? "PerfKit ÷ wrk below its limit" : null }.OfType<string>()));
+            return 1;
         }
 
-        return failed ? 1 : 0;
+        return 0;
     }
 
-    private static async Task<double> LoopAsync(HttpClient client, Uri url, TimeSpan duration)
+    private static double Median(List<double> values)
     {
-        async Task<long> Worker(long until)
+        var sorted = values.Order().ToList();
+        return sorted.Count == 0 ? double.NaN : sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;
+    }
+
+    private static string Spread(List<double> values)
+    {
+        var sorted = values.Order().ToList();
+        return string.Create(CultureInfo.InvariantCulture, $"pairs {sorted[0]:0.000}–{sorted[^1]:0.000}");
+    }
+
+    /// <summary>64 tasks each sending requests back to back for <paramref name="warm"/> + <paramref name="duration"/>; only requests begun after the ramp count, over the time from the ramp's end until the last one finished (what PerfKit's closed model counts).</summary>
+    private static async Task<double> LoopAsync(HttpClient client, Uri url, TimeSpan warm, TimeSpan duration)
+    {
+        var start = Stopwatch.GetTimestamp();
+        var measuredFrom = start + (long)(warm.TotalSeconds * Stopwatch.Frequency);
+        var until = measuredFrom + (long)(duration.TotalSeconds * Stopwatch.Frequency);
+
+        async Task<long> Worker()
         {
             long count = 0;
-            while (Stopwatch.GetTimestamp() < until)
+            while (true)
             {
+                var began = Stopwatch.GetTimestamp();
+                if (began >= until)
+                {
+                    return count;
+                }
+
                 using var response = await client.GetAsync(url, HttpCompletionOption.ResponseHeadersRead);
                 response.EnsureSuccessStatusCode();
                 using var body = await response.Content.ReadAsStreamAsync();
                 await body.CopyToAsync(Stream.Null);
-                count++;
+                if (began >= measuredFrom)
+                {
+                    count++;
+                }
             }
-
-            return count;
         }
 
-        await Task.WhenAll(Enumerable.Range(0, Connections).Select(_ => Task.Run(() => Worker(Stopwatch.GetTimestamp() + Stopwatch.Frequency))));
-        var start = Stopwatch.GetTimestamp();
-        var counts = await Task.WhenAll(Enumerable.Range(0, Connections).Select(_ => Task.Run(() => Worker(start + (long)(duration.TotalSeconds * Stopwatch.Frequency)))));
-        return counts.Sum() / Stopwatch.GetElapsedTime(start).TotalSeconds;
+        var counts = await Task.WhenAll(Enumerable.Range(0, Connections).Select(_ => Task.Run(Worker)));
+        return counts.Sum() / Stopwatch.GetElapsedTime(measuredFrom).TotalSeconds;
     }
 
-    private static async Task<double> PerfKitAsync(HttpClient client, Uri url, TimeSpan duration)
+    private static async Task<double> PerfKitAsync(HttpClient client, Uri url, TimeSpan warm, TimeSpan duration, long spin)
     {
-        var result = await LoadTest.RunAsync("GET /hello", HttpScenario.Get(client, url.AbsoluteUri), new ClosedModel(Connections) { Duration = duration, WarmUp = TimeSpan.FromSeconds(1) });
+        var get = HttpScenario.Get(client, url.AbsoluteUri);
+        var scenario = spin == 0 ? get : context =>
+        {
+            var end = Stopwatch.GetTimestamp() + spin;
+            while (Stopwatch.GetTimestamp() < end)
+            {
+            }
+
+            return get(context);
+        };
+        var result = await LoadTest.RunAsync("GET /hello", scenario, new ClosedModel(Connections) { Duration = duration, WarmUp = warm });
         if (result.Failures > 0)
         {
             throw new InvalidOperationException("PerfKit run had failures: " + result);
@@ -139,25 +278,27 @@ internal static partial class HttpLoadComparison
 
     private static async Task<double> WrkAsync(string wrk, Uri url, TimeSpan duration)
     {
-        async Task<string> Run(TimeSpan d)
+        var start = new ProcessStartInfo(wrk) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in new[] { "-t2", $"-c{Connections}", string.Create(CultureInfo.InvariantCulture, $"-d{Math.Max(1, (int)Math.Round(duration.TotalSeconds))}s"), url.AbsoluteUri })
         {
-            var start = new ProcessStartInfo(wrk) { RedirectStandardOutput = true, RedirectStandardError = true };
-            foreach (var arg in new[] { "-t2", $"-c{Connections}", string.Create(CultureInfo.InvariantCulture, $"-d{Math.Max(1, (int)Math.Round(d.TotalSeconds))}s"), url.AbsoluteUri })
-            {
-                start.ArgumentList.Add(arg);
-            }
-
-            using var process = Process.Start(start)!;
-            var output = await process.StandardOutput.ReadToEndAsync();
-            await process.WaitForExitAsync();
-            return output;
+            start.ArgumentList.Add(arg);
         }
 
-        await Run(TimeSpan.FromSeconds(1));
-        var text = await Run(duration);
-        var match = RequestsPerSecond().Match(text);
-        return match.Success ? double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture) : throw new InvalidOperationException("wrk printed no Requests/sec: " + text);
+        using var process = Process.Start(start)!;
+        var error = process.StandardError.ReadToEndAsync();
+        var output = await process.StandardOutput.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        var match = RequestsPerSecond().Match(output);
+        return process.ExitCode == 0 && match.Success
+            ? double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture)
+            : throw new InvalidOperationException($"wrk exited {process.ExitCode} without a Requests/sec line: {output} {await error}");
     }
+
+    [GeneratedRegex(@"^PerfKit ÷ hand-written loop = ([0-9.]+) ", RegexOptions.Multiline)]
+    private static partial Regex LoopRatioLine();
+
+    [GeneratedRegex(@"^PerfKit ÷ wrk = ([0-9.]+) ", RegexOptions.Multiline)]
+    private static partial Regex WrkRatioLine();
 
     [GeneratedRegex(@"Requests/sec:\s+([0-9.]+)")]
     private static partial Regex RequestsPerSecond();
