@@ -122,7 +122,7 @@ public static partial class LoadTest
     }
 
     /// <summary>Records an iteration the runner gave up on: an interrupted failure whose latency so far is a lower bound.</summary>
-    private static void RecordAbandoned(Recorder recorder, int worker, InFlight iteration, LoadClock clock, bool open)
+    private static void RecordAbandoned(Recorder recorder, InFlight iteration, LoadClock clock, bool open)
     {
         if (!iteration.Measured)
         {
@@ -131,7 +131,7 @@ public static partial class LoadTest
 
         var now = clock.Elapsed;
         var actual = iteration.Actual;
-        recorder.Record(worker, iteration.Began, now - iteration.Began, open ? now - (actual ?? now) : null, open ? (actual ?? now) - iteration.Began : null, new Outcome(Interrupted, null));
+        recorder.Record(iteration.Began, now - iteration.Began, open ? now - (actual ?? now) : null, open ? (actual ?? now) - iteration.Began : null, new Outcome(Interrupted, null));
     }
 
     // An abandoned task may still end, even fault, long after the run: observe it, so it never surfaces as unobserved.

@@ -78,7 +78,7 @@ public static partial class LoadTest
             {
                 if (arrival.Abandon() && graceful.Fired)
                 {
-                    RecordAbandoned(recorder, Environment.CurrentManagedThreadId, arrival, clock, open: true);
+                    RecordAbandoned(recorder, arrival, clock, open: true);
                 }
             }
         }
@@ -120,7 +120,7 @@ public static partial class LoadTest
                 if (arrival.TryEnd() && arrival.Measured && outcome.Reason is not Canceled)
                 {
                     var end = clock.Elapsed;
-                    recorder.Record(Environment.CurrentManagedThreadId, intended, end - intended, end - actual, actual - intended, outcome);
+                    recorder.Record(intended, end - intended, end - actual, actual - intended, outcome);
                 }
             }
             finally
