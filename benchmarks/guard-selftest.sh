@@ -14,6 +14,11 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 runs=${1:-10}
 target=${GUARD_SELFTEST_TARGET:-ArrayPoolBenchmarks.BoundedArrayPool}
+# GUARD_SELFTEST_ONLY=X runs only the checks whose benchmark contains X (the guard's --only): a shorter self-test of
+# one check's power and false-alarm rate, e.g. GUARD_SELFTEST_TARGET=LoadGeneratorSingleUserBenchmarks.NoOpIterations
+# GUARD_SELFTEST_ONLY=LoadGeneratorSingleUser.
+only=()
+if [ -n "${GUARD_SELFTEST_ONLY:-}" ]; then only=(--only "$GUARD_SELFTEST_ONLY"); fi
 logs="$root/artifacts/guard-selftest"
 mkdir -p "$logs"
 rm -f "$logs"/*.log
@@ -24,7 +29,7 @@ flagged=0
 passed=0
 start=$(date -u +%s)
 for i in $(seq 1 "$runs"); do
-  PERFKIT_GUARD_SLOWDOWN="$target" dotnet run -c Release --no-build --project benchmarks/PerfKit.Benchmarks -- --guard >"$logs/slowed-$i.log" 2>&1
+  PERFKIT_GUARD_SLOWDOWN="$target" dotnet run -c Release --no-build --project benchmarks/PerfKit.Benchmarks -- --guard "${only[@]}" >"$logs/slowed-$i.log" 2>&1
   rc=$?
   # Flagged only if the guard failed AND the failing row is the slowed check (a failure elsewhere is not a detection).
   if [ $rc -ne 0 ] && grep -E "^\| $target \|.*\| FAIL" "$logs/slowed-$i.log" >/dev/null; then
@@ -32,7 +37,7 @@ for i in $(seq 1 "$runs"); do
   else
     s="MISSED (exit $rc)"
   fi
-  dotnet run -c Release --no-build --project benchmarks/PerfKit.Benchmarks -- --guard >"$logs/unchanged-$i.log" 2>&1
+  dotnet run -c Release --no-build --project benchmarks/PerfKit.Benchmarks -- --guard "${only[@]}" >"$logs/unchanged-$i.log" 2>&1
   rc=$?
   if [ $rc -eq 0 ]; then
     passed=$((passed + 1)); u="passed"
@@ -45,7 +50,7 @@ for i in $(seq 1 "$runs"); do
 done
 
 echo
-echo "Self-test $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, slowdown 1.5x on $target:"
+echo "Self-test $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, slowdown 1.5x on $target${GUARD_SELFTEST_ONLY:+ (guard --only $GUARD_SELFTEST_ONLY)}:"
 echo "  detected $flagged/$runs (slowed), passed $passed/$runs (unchanged)"
 need=$(( (runs * 9 + 9) / 10 ))
 if [ $flagged -ge $need ] && [ $passed -ge $need ]; then

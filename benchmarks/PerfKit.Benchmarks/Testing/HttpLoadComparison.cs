@@ -19,7 +19,9 @@ namespace PerfKit.Benchmarks.Testing;
 /// Like the regression guard, the verdict is on <b>pairs</b>: PerfKit and its peer run back to back (the order
 /// alternating from pair to pair), each pair gives one ratio, and the median of the pairs' ratios is compared with
 /// the target (≥ 0.95× the loop, ≥ 0.6× wrk); a pair's two halves see nearly the same machine, so a neighbour's burst
-/// moves one ratio, not the median. <c>--min-vs-loop</c>/<c>--min-vs-wrk</c> override the enforced limits.
+/// moves one ratio, not the median. <c>--min-vs-loop</c>/<c>--min-vs-wrk</c> override the enforced limits;
+/// <c>--runs N</c> runs N fresh processes and decides on the median of their medians; <c>--require-wrk</c> fails
+/// when wrk is missing instead of skipping its check (CI).
 /// <c>PERFKIT_HTTP_SLOWDOWN=F</c> (self-test only) adds, to every PerfKit iteration, busy work of F times the CPU
 /// one request of the hand-written loop costs on this machine (measured during the warm-up), i.e. a calibrated
 /// regression of PerfKit's per-request cost.
@@ -89,9 +91,10 @@ internal static partial class HttpLoadComparison
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Verdict on the median of {runs} runs (each the median of its pairs):"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"PerfKit ÷ hand-written loop: runs {string.Join(", ", loop.Select(v => v.ToString("0.000", CultureInfo.InvariantCulture)))} → median {vsLoop:0.000} (limit ≥ {minVsLoop}: {(loopFailed ? "FAIL" : "pass")})"));
         Console.WriteLine(wrk.Count == 0 ? "no wrk ratio (wrk not installed, or --wrk-pairs 0)" : string.Create(CultureInfo.InvariantCulture, $"PerfKit ÷ wrk: runs {string.Join(", ", wrk.Select(v => v.ToString("0.000", CultureInfo.InvariantCulture)))} → median {vsWrk:0.000} (limit ≥ {minVsWrk}: {(wrkFailed ? "FAIL" : "pass")})"));
-        if (loopFailed || wrkFailed)
+        var wrkMissing = wrk.Count == 0 && args.Contains("--require-wrk");
+        if (loopFailed || wrkFailed || wrkMissing)
         {
-            Console.WriteLine("FAILED: " + string.Join("; ", new[] { loopFailed ? "PerfKit ÷ hand-written loop below its limit" : null, wrkFailed ? "PerfKit ÷ wrk below its limit" : null }.OfType<string>()));
+            Console.WriteLine("FAILED: " + string.Join("; ", new[] { loopFailed ? "PerfKit ÷ hand-written loop below its limit" : null, wrkFailed ? "PerfKit ÷ wrk below its limit" : null, wrkMissing ? "no wrk ratio, and --require-wrk" : null }.OfType<string>()));
             return 1;
         }
 
@@ -112,9 +115,15 @@ internal static partial class HttpLoadComparison
         var minVsWrk = Number(args, "--min-vs-wrk", DefaultMinVsWrk);
         var slowdown = Environment.GetEnvironmentVariable("PERFKIT_HTTP_SLOWDOWN") is { Length: > 0 } sd ? double.Parse(sd, CultureInfo.InvariantCulture) : 0;
         var warm = TimeSpan.FromMilliseconds(250);
-        if (pairs < 1 || slice <= TimeSpan.Zero)
+        if (pairs < 1 || slice <= TimeSpan.Zero || wrkPairs < 0)
         {
-            Console.Error.WriteLine("--pairs must be at least 1 and --seconds above 0");
+            Console.Error.WriteLine("--pairs must be at least 1, --seconds above 0 and --wrk-pairs not negative");
+            return 2;
+        }
+
+        if (wrkPairs == 0 && args.Contains("--require-wrk"))
+        {
+            Console.Error.WriteLine("--require-wrk with --wrk-pairs 0: nothing would compare PerfKit with wrk");
             return 2;
         }
 
@@ -127,6 +136,12 @@ internal static partial class HttpLoadComparison
         var url = new Uri(new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()), "/hello");
         using var client = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = Connections, UseProxy = false });
         var wrk = Executables.FindOnPath("wrk");
+        if (wrk is null && args.Contains("--require-wrk"))
+        {
+            Console.WriteLine("FAILED: --require-wrk, and wrk is not on PATH (Debian: apt-get install wrk)");
+            return 2;
+        }
+
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"HTTP load on {url}: {Connections} concurrent clients, {Environment.ProcessorCount} cores; {pairs} pairs of {slice.TotalSeconds:0.##} s slices (PerfKit, hand-written loop; each slice after a {warm.TotalMilliseconds:0} ms ramp), {wrkPairs} pairs of {wrkSlice.TotalSeconds:0} s (PerfKit, wrk); wrk: {wrk ?? "not installed"}"));
 
         // Process warm-up, not recorded (JIT of Kestrel, HttpClient and both clients; the 64 connections opened):
