@@ -15,17 +15,21 @@ public abstract class LoadModel
     public TimeSpan WarmUp { get; init; }
 
     /// <summary>
-    /// Thresholds that stop the run early once broken (checked once per second of the run on the figures so far),
-    /// so a run that is already failing its SLO does not keep hammering the system. The result says which one
-    /// stopped it (<see cref="LoadResult.AbortedBecause"/>). Default none.
+    /// Thresholds that stop the run early once broken, so a run that is already failing its SLO does not keep
+    /// hammering the system. They are checked on the figures so far each time the first iteration begun in a new whole
+    /// second of the measured run is recorded, so not during the first second (a shorter run is never aborted; its
+    /// result can still be asserted). A broken one stops the run at once: no iteration starts after it, and iterations
+    /// still running have their token cancelled then (those that end on it are not measured; <see cref="GracefulStop"/>
+    /// bounds the wait for those that ignore it). The result says which one stopped it
+    /// (<see cref="LoadResult.AbortedBecause"/>). Default none.
     /// </summary>
     public IReadOnlyList<LoadThreshold> AbortWhen { get; init; } = [];
 
     /// <summary>
-    /// How long iterations still running when the run reaches its limit (its duration, its last arrival, its
-    /// iteration count, or a broken <see cref="AbortWhen"/> threshold) may go on before their token is cancelled and
-    /// the run stops waiting for them, so a run always ends even if the system hangs and the scenario ignores its
-    /// token. A cut-off iteration is a failure, <c>interrupted at graceful stop</c>, and its latency so far is recorded
+    /// How long iterations still running when the run reaches its limit (its duration, its last arrival or its
+    /// iteration count) may go on before their token is cancelled and the run stops waiting for them, so a run always
+    /// ends even if the system hangs and the scenario ignores its token. After a broken <see cref="AbortWhen"/>
+    /// threshold the token is cancelled at once, and this only bounds the wait for iterations that ignore it. A cut-off iteration is a failure, <c>interrupted at graceful stop</c>, and its latency so far is recorded
     /// (a lower bound); a task given up on is observed, never waited for.
     /// Not applied with a <see cref="VirtualLoadClock"/>. Default 30 s.
     /// </summary>

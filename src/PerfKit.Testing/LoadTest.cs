@@ -44,7 +44,22 @@ public static partial class LoadTest
     private static Outcome Failed(Exception exception, ScenarioContext context, GracefulStop graceful) =>
         exception is OperationCanceledException && context.CancellationToken.IsCancellationRequested
             ? new Outcome(graceful.Fired ? Interrupted : Canceled, null) // cut off by the graceful stop: a failure whose latency (so far) is recorded as a lower bound
-            : new Outcome(exception.GetType().Name, exception.Message); // the message is kept (a few per type) so that a report says why; Message is only read on failure
+            : new Outcome(exception.GetType().Name, MessageOf(exception)); // the message is kept (a few per type) so that a report says why; Message is only read on failure
+
+    // An exception's Message is user code too: one that throws must fail its iteration, not end the virtual user.
+    private static string MessageOf(Exception exception)
+    {
+        try
+        {
+            return exception.Message;
+        }
+#pragma warning disable CA1031 // Whatever the getter throws, the iteration's failure is still counted by the exception's type.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            return $"(its Message threw {e.GetType().Name})";
+        }
+    }
 
     /// <summary>A counter alone on its cache lines (64 bytes either side), so that increments from every core do not evict its neighbours.</summary>
     [StructLayout(LayoutKind.Explicit, Size = 192)]
