@@ -30,14 +30,61 @@ internal static partial class HttpLoadComparison
 {
     private const int Connections = 64;
 
+    private static readonly string[] ValueOptions = ["--runs", "--pairs", "--seconds", "--wrk-pairs", "--wrk-seconds", "--min-vs-loop", "--min-vs-wrk"];
+    private static readonly string[] Flags = ["--require-wrk"];
+
     public static async Task<int> RunAsync(string[] args)
     {
-        if (CommandLine.Option(args, "--runs") is { } runsText && int.Parse(runsText, CultureInfo.InvariantCulture) is var runs && runs > 1)
+        // Fails closed on its own command line: an unknown option (a typo of --require-wrk would drop the wrk check), a
+        // number that does not parse, a limit that is not a finite number, or fewer than one run or pair.
+        if (Validate(args) is { } problem)
         {
-            return await RunProcessesAsync(args, runs);
+            Console.WriteLine("FAILED: " + problem);
+            return 2;
         }
 
-        return await RunOnceAsync(args);
+        var runs = CommandLine.Option(args, "--runs") is { } runsText ? int.Parse(runsText, CultureInfo.InvariantCulture) : 1;
+        return runs > 1 ? await RunProcessesAsync(args, runs) : await RunOnceAsync(args);
+    }
+
+    private static string? Validate(string[] args)
+    {
+        for (var i = 0; i < args.Length; i++)
+        {
+            if (Flags.Contains(args[i]))
+            {
+                continue;
+            }
+
+            if (!ValueOptions.Contains(args[i]))
+            {
+                return $"unknown option '{args[i]}' (options: {string.Join(", ", ValueOptions.Concat(Flags))})";
+            }
+
+            if (i + 1 >= args.Length || !double.TryParse(args[i + 1], NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || !double.IsFinite(value))
+            {
+                return $"{args[i]} needs a finite number";
+            }
+
+            if (args[i] is "--runs" or "--pairs" && (value < 1 || value != Math.Floor(value)))
+            {
+                return $"{args[i]} must be a whole number of at least 1, not {args[i + 1]}";
+            }
+
+            if (args[i] is "--wrk-pairs" && (value < 0 || value != Math.Floor(value)))
+            {
+                return $"--wrk-pairs must be a whole number of at least 0, not {args[i + 1]}";
+            }
+
+            if (args[i] is "--seconds" or "--wrk-seconds" or "--min-vs-loop" or "--min-vs-wrk" && value <= 0)
+            {
+                return $"{args[i]} must be above 0, not {args[i + 1]}";
+            }
+
+            i++;
+        }
+
+        return null;
     }
 
     /// <summary>
@@ -85,7 +132,7 @@ internal static partial class HttpLoadComparison
 
         var vsLoop = Median(loop);
         var vsWrk = Median(wrk);
-        var loopFailed = vsLoop < minVsLoop;
+        var loopFailed = !(vsLoop >= minVsLoop);
         var wrkFailed = wrk.Count > 0 && !(vsWrk >= minVsWrk);
         Console.WriteLine();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Verdict on the median of {runs} runs (each the median of its pairs):"));
@@ -108,7 +155,7 @@ internal static partial class HttpLoadComparison
     {
         static double Number(string[] args, string name, double fallback) => CommandLine.Option(args, name) is { } v ? double.Parse(v, CultureInfo.InvariantCulture) : fallback;
         var slice = TimeSpan.FromSeconds(Number(args, "--seconds", 1));
-        var pairs = (int)Number(args, "--pairs", 15);
+        var pairs = (int)Number(args, "--pairs", 16); // even: as many pairs start with PerfKit as with the loop
         var wrkPairs = (int)Number(args, "--wrk-pairs", 4);
         var wrkSlice = TimeSpan.FromSeconds(Math.Max(1, Math.Round(Number(args, "--wrk-seconds", 2))));
         var minVsLoop = Number(args, "--min-vs-loop", DefaultMinVsLoop);
@@ -209,7 +256,7 @@ internal static partial class HttpLoadComparison
         await app.StopAsync();
         var vsLoop = Median(loopRatios);
         var vsWrk = Median(wrkRatios);
-        var loopFailed = vsLoop < minVsLoop;
+        var loopFailed = !(vsLoop >= minVsLoop);
         var wrkFailed = wrk is not null && wrkPairs > 0 && !(vsWrk >= minVsWrk);
         Console.WriteLine();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"PerfKit ÷ hand-written loop = {vsLoop:0.000} (median of {loopRatios.Count} pairs; {Spread(loopRatios)}; limit ≥ {minVsLoop}: {(loopFailed ? "FAIL" : "pass")})"));
@@ -304,9 +351,19 @@ internal static partial class HttpLoadComparison
         var output = await process.StandardOutput.ReadToEndAsync();
         await process.WaitForExitAsync();
         var match = RequestsPerSecond().Match(output);
-        return process.ExitCode == 0 && match.Success
-            ? double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture)
-            : throw new InvalidOperationException($"wrk exited {process.ExitCode} without a Requests/sec line: {output} {await error}");
+        if (process.ExitCode != 0 || !match.Success)
+        {
+            throw new InvalidOperationException($"wrk exited {process.ExitCode} without a Requests/sec line: {output} {await error}");
+        }
+
+        // A peer that failed requests is no peer: wrk's rate counts errors and non-2xx answers too, and a wrk that could
+        // not connect reports a rate near zero, which would make any PerfKit figure pass.
+        if (WrkSocketErrors().Match(output) is { Success: true } || WrkNon2xx().Match(output) is { Success: true })
+        {
+            throw new InvalidOperationException($"wrk had failed requests against a hello endpoint, so its rate is not a peer's: {output}");
+        }
+
+        return double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture);
     }
 
     [GeneratedRegex(@"^PerfKit ÷ hand-written loop = ([0-9.]+) ", RegexOptions.Multiline)]
@@ -314,6 +371,12 @@ internal static partial class HttpLoadComparison
 
     [GeneratedRegex(@"^PerfKit ÷ wrk = ([0-9.]+) ", RegexOptions.Multiline)]
     private static partial Regex WrkRatioLine();
+
+    [GeneratedRegex(@"^\s*Socket errors:", RegexOptions.Multiline)]
+    private static partial Regex WrkSocketErrors();
+
+    [GeneratedRegex(@"^\s*Non-2xx or 3xx responses:", RegexOptions.Multiline)]
+    private static partial Regex WrkNon2xx();
 
     [GeneratedRegex(@"Requests/sec:\s+([0-9.]+)")]
     private static partial Regex RequestsPerSecond();
