@@ -12,6 +12,8 @@
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
+# shellcheck source=selftest-verdict.sh
+source "$root/benchmarks/selftest-verdict.sh"
 runs=${1:-10}
 target=${GUARD_SELFTEST_TARGET:-ArrayPoolBenchmarks.BoundedArrayPool}
 # GUARD_SELFTEST_ONLY=X runs only the checks whose benchmark contains X (the guard's --only): a shorter self-test of
@@ -51,11 +53,4 @@ done
 
 echo
 echo "Self-test $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, slowdown 1.5x on $target${GUARD_SELFTEST_ONLY:+ (guard --only $GUARD_SELFTEST_ONLY)}:"
-echo "  detected $flagged/$runs (slowed), passed $passed/$runs (unchanged)"
-need=$(( (runs * 9 + 9) / 10 ))
-if [ $flagged -ge $need ] && [ $passed -ge $need ]; then
-  echo "Self-test PASSED (>= $need of $runs both ways)."
-  exit 0
-fi
-echo "Self-test FAILED (need >= $need of $runs both ways)."
-exit 1
+selftest_verdict "$flagged" "$passed" "$runs"

@@ -14,6 +14,8 @@
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
+# shellcheck source=selftest-verdict.sh
+source "$root/benchmarks/selftest-verdict.sh"
 runs=${1:-10}
 slowdown=${2:-0.1}
 logs="$root/artifacts/http-selftest"
@@ -55,11 +57,4 @@ echo
 echo "HTTP self-test $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, PERFKIT_HTTP_SLOWDOWN=$slowdown ($(grep -h -m1 'SELF-TEST' "$logs"/slowed-1.log | sed -E 's/.*spins ([0-9.]+ µs).*/\1 per iteration/')):"
 echo "  medians slowed:    ${slowed_ratios[*]}"
 echo "  medians unchanged: ${unchanged_ratios[*]}"
-echo "  detected $flagged/$runs (slowed), passed $passed/$runs (unchanged)"
-need=$(( (runs * 9 + 9) / 10 ))
-if [ $flagged -ge $need ] && [ $passed -ge $need ]; then
-  echo "Self-test PASSED (>= $need of $runs both ways)."
-  exit 0
-fi
-echo "Self-test FAILED (need >= $need of $runs both ways)."
-exit 1
+selftest_verdict "$flagged" "$passed" "$runs"
