@@ -153,6 +153,20 @@ internal static partial class HttpLoadComparison
 
     private static async Task<int> RunOnceAsync(string[] args)
     {
+        try
+        {
+            return await MeasureAsync(args);
+        }
+        catch (InvalidOperationException e)
+        {
+            // A side that broke (wrk failed requests or printed no rate, PerfKit's run had failures): no ratio, a failure.
+            Console.WriteLine("FAILED: " + e.Message);
+            return 2;
+        }
+    }
+
+    private static async Task<int> MeasureAsync(string[] args)
+    {
         static double Number(string[] args, string name, double fallback) => CommandLine.Option(args, name) is { } v ? double.Parse(v, CultureInfo.InvariantCulture) : fallback;
         var slice = TimeSpan.FromSeconds(Number(args, "--seconds", 1));
         var pairs = (int)Number(args, "--pairs", 16); // even: as many pairs start with PerfKit as with the loop
