@@ -115,19 +115,11 @@ internal static class RegressionGuard
     /// <summary>One class measured in a fresh process: its state (pools, JIT, GC) is not what other classes left.</summary>
     private static ChildResult RunChild(string className, string[] members, string[] childOptions)
     {
-        var host = Environment.ProcessPath!;
-        var start = new ProcessStartInfo(host) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        if (Path.GetFileNameWithoutExtension(host).Equals("dotnet", StringComparison.OrdinalIgnoreCase))
-        {
-            start.ArgumentList.Add(typeof(RegressionGuard).Assembly.Location);
-        }
+        var start = Self.ChildStartInfo(new[] { "--guard-child", className, "--members", string.Join(',', members) }.Concat(childOptions));
+        start.RedirectStandardError = true;
 
         // Tier-up without the 100 ms call-counting delay: the warm-up reaches final (tier-1, PGO) code sooner.
         start.Environment["DOTNET_TC_CallCountingDelayMs"] = "0";
-        foreach (var arg in new[] { "--guard-child", className, "--members", string.Join(',', members) }.Concat(childOptions))
-        {
-            start.ArgumentList.Add(arg);
-        }
 
         using var process = Process.Start(start)!;
         var stderr = process.StandardError.ReadToEndAsync();
@@ -145,12 +137,6 @@ internal static class RegressionGuard
             : process.ExitCode != 0 && result.Error is null ? new ChildResult { Error = $"{className}: exit code {process.ExitCode}" } : result;
     }
 
-    private static double Median(IEnumerable<double> values)
-    {
-        var sorted = values.Order().ToArray();
-        return sorted.Length == 0 ? double.NaN : sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
-    }
-
     private static (bool Pass, string Row) Evaluate(GuardCheck check, List<Dictionary<string, ChildResult>> runs, double tolerance, bool update)
     {
         MemberResult? Figures(Dictionary<string, ChildResult> run, string name) =>
@@ -164,14 +150,14 @@ internal static class RegressionGuard
 
         var problems = new List<string>();
         var targets = new List<string>();
-        var time = Median(mine.Select(m => Median(m.Nanoseconds)));
+        var time = Self.Median(mine.Select(m => Self.Median(m.Nanoseconds)));
         string ratioText = "—", runsText = "—", peerText = "—", limitText = "—", baselineText = "—";
         if (check.Peer is { } peerName)
         {
             var peers = runs.Select(r => Figures(r, peerName)).ToList();
-            var runRatios = mine.Zip(peers, (m, p) => Median(m.Nanoseconds.Zip(p!.Nanoseconds, (a, b) => a / b))).ToList();
-            var ratio = Median(runRatios);
-            peerText = Ns(Median(peers.Select(p => Median(p!.Nanoseconds))));
+            var runRatios = mine.Zip(peers, (m, p) => Self.Median(m.Nanoseconds.Zip(p!.Nanoseconds, (a, b) => a / b))).ToList();
+            var ratio = Self.Median(runRatios);
+            peerText = Ns(Self.Median(peers.Select(p => Self.Median(p!.Nanoseconds))));
             ratioText = ratio.ToString("0.000", CultureInfo.InvariantCulture);
             runsText = string.Join(", ", runRatios.Select(x => x.ToString("0.000", CultureInfo.InvariantCulture)));
             if (update)
@@ -233,7 +219,7 @@ internal static class RegressionGuard
     private static string Spread(GuardCheck check, List<Dictionary<string, ChildResult>> runs)
     {
         var mine = runs.Where(r => r.ContainsKey(check.Benchmark)).Select(r => r[check.Benchmark].Members[check.Benchmark.Split('.')[1]]).ToList();
-        var text = $"- {check.Benchmark}{(check.Peer is null ? "" : " / " + check.Peer.Split('.')[1])}: times {string.Join(", ", mine.Select(m => Ns(Median(m.Nanoseconds))))}";
+        var text = $"- {check.Benchmark}{(check.Peer is null ? "" : " / " + check.Peer.Split('.')[1])}: times {string.Join(", ", mine.Select(m => Ns(Self.Median(m.Nanoseconds))))}";
         if (check.Peer is { } peerName && mine.Count > 0)
         {
             var ratios = runs.Where(r => r.ContainsKey(check.Benchmark) && r.ContainsKey(peerName))

@@ -97,23 +97,13 @@ internal static partial class HttpLoadComparison
         var childArgs = args.ToList();
         var at = childArgs.IndexOf("--runs");
         childArgs.RemoveRange(at, 2);
-        var minVsLoop = CommandLine.Option(args, "--min-vs-loop") is { } ml ? double.Parse(ml, CultureInfo.InvariantCulture) : DefaultMinVsLoop;
-        var minVsWrk = CommandLine.Option(args, "--min-vs-wrk") is { } mw ? double.Parse(mw, CultureInfo.InvariantCulture) : DefaultMinVsWrk;
+        var (minVsLoop, minVsWrk) = (Number(args, "--min-vs-loop", DefaultMinVsLoop), Number(args, "--min-vs-wrk", DefaultMinVsWrk));
         var loop = new List<double>();
         var wrk = new List<double>();
         for (var run = 1; run <= runs; run++)
         {
-            var path = Environment.ProcessPath ?? throw new InvalidOperationException("No process path.");
-            var start = new ProcessStartInfo(path) { RedirectStandardOutput = true, UseShellExecute = false };
-            if (Path.GetFileNameWithoutExtension(path).Equals("dotnet", StringComparison.OrdinalIgnoreCase))
-            {
-                start.ArgumentList.Add(typeof(HttpLoadComparison).Assembly.Location);
-            }
-
-            start.ArgumentList.Add("--http");
-            childArgs.ForEach(start.ArgumentList.Add);
             Console.WriteLine($"--- run {run}/{runs} (a fresh process) ---");
-            using var child = Process.Start(start) ?? throw new InvalidOperationException("The child did not start.");
+            using var child = Process.Start(Self.ChildStartInfo(childArgs.Prepend("--http"))) ?? throw new InvalidOperationException("The child did not start.");
             var output = await child.StandardOutput.ReadToEndAsync();
             await child.WaitForExitAsync();
             Console.Write(output);
@@ -130,22 +120,29 @@ internal static partial class HttpLoadComparison
             }
         }
 
-        var vsLoop = Median(loop);
-        var vsWrk = Median(wrk);
+        var vsLoop = Self.Median(loop);
+        var vsWrk = Self.Median(wrk);
         var loopFailed = !(vsLoop >= minVsLoop);
         var wrkFailed = wrk.Count > 0 && !(vsWrk >= minVsWrk);
         Console.WriteLine();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Verdict on the median of {runs} runs (each the median of its pairs):"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"PerfKit ÷ hand-written loop: runs {string.Join(", ", loop.Select(v => v.ToString("0.000", CultureInfo.InvariantCulture)))} → median {vsLoop:0.000} (limit ≥ {minVsLoop}: {(loopFailed ? "FAIL" : "pass")})"));
         Console.WriteLine(wrk.Count == 0 ? "no wrk ratio (wrk not installed, or --wrk-pairs 0)" : string.Create(CultureInfo.InvariantCulture, $"PerfKit ÷ wrk: runs {string.Join(", ", wrk.Select(v => v.ToString("0.000", CultureInfo.InvariantCulture)))} → median {vsWrk:0.000} (limit ≥ {minVsWrk}: {(wrkFailed ? "FAIL" : "pass")})"));
-        var wrkMissing = wrk.Count == 0 && args.Contains("--require-wrk");
-        if (loopFailed || wrkFailed || wrkMissing)
+        return Verdict(loopFailed, wrkFailed, wrkMissing: wrk.Count == 0 && args.Contains("--require-wrk"));
+    }
+
+    private static double Number(string[] args, string name, double fallback) => CommandLine.Option(args, name) is { } v ? double.Parse(v, CultureInfo.InvariantCulture) : fallback;
+
+    /// <summary>Prints what failed, if anything; the exit code (1 when a limit failed).</summary>
+    private static int Verdict(bool loopFailed, bool wrkFailed, bool wrkMissing)
+    {
+        if (!(loopFailed || wrkFailed || wrkMissing))
         {
-            Console.WriteLine("FAILED: " + string.Join("; ", new[] { loopFailed ? "PerfKit ÷ hand-written loop below its limit" : null, wrkFailed ? "PerfKit ÷ wrk below its limit" : null, wrkMissing ? "no wrk ratio, and --require-wrk" : null }.OfType<string>()));
-            return 1;
+            return 0;
         }
 
-        return 0;
+        Console.WriteLine("FAILED: " + string.Join("; ", new[] { loopFailed ? "PerfKit ÷ hand-written loop below its limit" : null, wrkFailed ? "PerfKit ÷ wrk below its limit" : null, wrkMissing ? "no wrk ratio, and --require-wrk" : null }.OfType<string>()));
+        return 1;
     }
 
     private const double DefaultMinVsLoop = 0.95;
@@ -167,7 +164,6 @@ internal static partial class HttpLoadComparison
 
     private static async Task<int> MeasureAsync(string[] args)
     {
-        static double Number(string[] args, string name, double fallback) => CommandLine.Option(args, name) is { } v ? double.Parse(v, CultureInfo.InvariantCulture) : fallback;
         var slice = TimeSpan.FromSeconds(Number(args, "--seconds", 1));
         var pairs = (int)Number(args, "--pairs", 16); // even: as many pairs start with PerfKit as with the loop
         var wrkPairs = (int)Number(args, "--wrk-pairs", 4);
@@ -224,18 +220,7 @@ internal static partial class HttpLoadComparison
         Console.WriteLine("|---:|---|---:|---:|---:|");
         for (var i = 0; i < pairs; i++)
         {
-            // The order alternates, so neither side always runs on the machine the other just warmed or disturbed.
-            double perfKit, loop;
-            if (i % 2 == 0)
-            {
-                perfKit = await PerfKitAsync(client, url, warm, slice, spin);
-                loop = await LoopAsync(client, url, warm, slice);
-            }
-            else
-            {
-                loop = await LoopAsync(client, url, warm, slice);
-                perfKit = await PerfKitAsync(client, url, warm, slice, spin);
-            }
+            var (perfKit, loop) = await PairAsync(i, () => PerfKitAsync(client, url, warm, slice, spin), () => LoopAsync(client, url, warm, slice));
 
             loopRatios.Add(perfKit / loop);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {i + 1} | {(i % 2 == 0 ? "PerfKit" : "loop")} | {perfKit:N0} | {loop:N0} | {perfKit / loop:0.000} |"));
@@ -250,17 +235,7 @@ internal static partial class HttpLoadComparison
             await WrkAsync(wrk, url, TimeSpan.FromSeconds(1)); // wrk's own warm-up: its first run opens its connections cold
             for (var i = 0; i < wrkPairs; i++)
             {
-                double perfKit, peer;
-                if (i % 2 == 0)
-                {
-                    perfKit = await PerfKitAsync(client, url, warm, wrkSlice, spin);
-                    peer = await WrkAsync(wrk, url, wrkSlice);
-                }
-                else
-                {
-                    peer = await WrkAsync(wrk, url, wrkSlice);
-                    perfKit = await PerfKitAsync(client, url, warm, wrkSlice, spin);
-                }
+                var (perfKit, peer) = await PairAsync(i, () => PerfKitAsync(client, url, warm, wrkSlice, spin), () => WrkAsync(wrk, url, wrkSlice));
 
                 wrkRatios.Add(perfKit / peer);
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {i + 1} | {(i % 2 == 0 ? "PerfKit" : "wrk")} | {perfKit:N0} | {peer:N0} | {perfKit / peer:0.000} |"));
@@ -268,8 +243,8 @@ internal static partial class HttpLoadComparison
         }
 
         await app.StopAsync();
-        var vsLoop = Median(loopRatios);
-        var vsWrk = Median(wrkRatios);
+        var vsLoop = Self.Median(loopRatios);
+        var vsWrk = Self.Median(wrkRatios);
         var loopFailed = !(vsLoop >= minVsLoop);
         var wrkFailed = wrk is not null && wrkPairs > 0 && !(vsWrk >= minVsWrk);
         Console.WriteLine();
@@ -277,19 +252,23 @@ internal static partial class HttpLoadComparison
         Console.WriteLine(wrk is null
             ? "wrk not installed: no wrk ratio (Debian: apt-get install wrk)"
             : wrkPairs == 0 ? "wrk pairs: 0 (--wrk-pairs): no wrk ratio" : string.Create(CultureInfo.InvariantCulture, $"PerfKit ÷ wrk = {vsWrk:0.000} (median of {wrkRatios.Count} pairs; {Spread(wrkRatios)}; limit ≥ {minVsWrk}: {(wrkFailed ? "FAIL" : "pass")})"));
-        if (loopFailed || wrkFailed)
-        {
-            Console.WriteLine("FAILED: " + string.Join("; ", new[] { loopFailed ? "PerfKit ÷ hand-written loop below its limit" : null, wrkFailed ? "PerfKit ÷ wrk below its limit" : null }.OfType<string>()));
-            return 1;
-        }
-
-        return 0;
+        return Verdict(loopFailed, wrkFailed, wrkMissing: false);
     }
 
-    private static double Median(List<double> values)
+    /// <summary>
+    /// One pair: PerfKit's slice and its peer's, back to back, PerfKit first in even pairs and second in odd ones, so
+    /// neither side always runs on the machine the other just warmed or disturbed.
+    /// </summary>
+    private static async Task<(double PerfKit, double Peer)> PairAsync(int pair, Func<Task<double>> perfKit, Func<Task<double>> peer)
     {
-        var sorted = values.Order().ToList();
-        return sorted.Count == 0 ? double.NaN : sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;
+        if (pair % 2 == 0)
+        {
+            var p = await perfKit();
+            return (p, await peer());
+        }
+
+        var q = await peer();
+        return (await perfKit(), q);
     }
 
     private static string Spread(List<double> values)

@@ -25,16 +25,7 @@ internal static class ResidentUsers
         Console.WriteLine("|---|---:|---:|---:|");
         foreach (var mode in new[] { "idle", "loop", "perfkit" })
         {
-            var path = Environment.ProcessPath ?? throw new InvalidOperationException("No process path.");
-            var start = new ProcessStartInfo(path) { RedirectStandardOutput = true, UseShellExecute = false };
-            if (Path.GetFileNameWithoutExtension(path).Equals("dotnet", StringComparison.OrdinalIgnoreCase))
-            {
-                start.ArgumentList.Add(typeof(ResidentUsers).Assembly.Location);
-            }
-
-            start.ArgumentList.Add("--resident-users-child");
-            start.ArgumentList.Add(mode);
-            using var child = Process.Start(start) ?? throw new InvalidOperationException("The child did not start.");
+            using var child = Process.Start(Self.ChildStartInfo(["--resident-users-child", mode])) ?? throw new InvalidOperationException("The child did not start.");
             var line = child.StandardOutput.ReadToEnd().Trim();
             child.WaitForExit();
             if (child.ExitCode != 0)
