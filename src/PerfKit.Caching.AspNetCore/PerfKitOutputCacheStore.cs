@@ -22,6 +22,7 @@ public sealed class PerfKitOutputCacheStore : IOutputCacheStore
     };
 
     private readonly IPerfKitCache _cache;
+    private readonly TimeSpan _maximumLifetime;
 
     /// <summary>Wraps <paramref name="cache"/>.</summary>
     /// <param name="cache">The PerfKit cache that stores the responses.</param>
@@ -29,6 +30,7 @@ public sealed class PerfKitOutputCacheStore : IOutputCacheStore
     {
         ArgumentNullException.ThrowIfNull(cache);
         _cache = cache;
+        _maximumLifetime = (cache as PerfKitCache)?.MaximumEntryLifetime ?? PerfKitCacheOptions.DefaultMaximumEntryLifetime;
     }
 
     /// <summary>The PerfKit cache behind this store.</summary>
@@ -56,8 +58,7 @@ public sealed class PerfKitOutputCacheStore : IOutputCacheStore
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(validFor, TimeSpan.Zero);
 
         // Capped, never refused: a policy's Expire longer than the cache's lifetime limit still caches the response.
-        var limit = (_cache as PerfKitCache)?.MaximumEntryLifetime ?? PerfKitCacheOptions.DefaultMaximumEntryLifetime;
-        var options = new CacheEntryOptions { Duration = validFor < limit ? validFor : limit, Tags = tags is { Length: > 0 } ? tags : null };
+        var options = new CacheEntryOptions { Duration = validFor < _maximumLifetime ? validFor : _maximumLifetime, Tags = tags is { Length: > 0 } ? tags : null };
         return _cache.SetAsync(key, value, options, cancellationToken);
     }
 }

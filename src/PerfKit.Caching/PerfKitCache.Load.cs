@@ -181,21 +181,13 @@ public sealed partial class PerfKitCache
             var (fresh, distributedStale, unavailable) = await ReadDistributedAsync<T>(key, options, CancellationToken.None).ConfigureAwait(false);
             if (fresh is not null)
             {
-                fresh.CopyOnRead = options.CopyOnRead;
-                if (fresh.Size <= _options.MaximumEntrySize)
-                {
-                    StoreL1(fresh);
-                }
-
-                load.Complete(fresh);
+                AcceptDistributed(fresh, options, load);
                 return;
             }
 
             // A copy due for revalidation while L2 cannot be asked: keep trusting it for another interval.
-            if (unavailable && stale is not null && _clock.NowMs < stale.ExpiresAt && TryCast(stale.Value, out T _))
+            if (unavailable && TryKeepTrusting<T>(stale, load))
             {
-                Volatile.Write(ref stale.RevalidateAt, RevalidateAt(_clock.NowMs));
-                load.Complete(stale);
                 return;
             }
 
@@ -210,13 +202,7 @@ public sealed partial class PerfKitCache
                 var (leader, fromLeader) = await AwaitClusterLoadAsync<T>(key, options).ConfigureAwait(false);
                 if (fromLeader is not null)
                 {
-                    fromLeader.CopyOnRead = options.CopyOnRead;
-                    if (fromLeader.Size <= _options.MaximumEntrySize)
-                    {
-                        StoreL1(fromLeader);
-                    }
-
-                    load.Complete(fromLeader);
+                    AcceptDistributed(fromLeader, options, load);
                     return;
                 }
 
@@ -263,6 +249,31 @@ public sealed partial class PerfKitCache
         }
 
         return false;
+    }
+
+    /// <summary>A value fresh from L2 (or from a cluster leader): takes the entry options' copy rule, goes to L1 if it fits, answers the load.</summary>
+    private void AcceptDistributed(CacheEntry fresh, CacheEntryOptions options, InFlight load)
+    {
+        fresh.CopyOnRead = options.CopyOnRead;
+        if (fresh.Size <= _options.MaximumEntrySize)
+        {
+            StoreL1(fresh);
+        }
+
+        load.Complete(fresh);
+    }
+
+    /// <summary>A copy due for revalidation while L2 cannot be asked, still within its lifetime: trusted for another interval.</summary>
+    private bool TryKeepTrusting<T>(CacheEntry? stale, InFlight load)
+    {
+        if (stale is null || _clock.NowMs >= stale.ExpiresAt || !TryCast(stale.Value, out T _))
+        {
+            return false;
+        }
+
+        Volatile.Write(ref stale.RevalidateAt, RevalidateAt(_clock.NowMs));
+        load.Complete(stale);
+        return true;
     }
 
     /// <summary>A stale value while fail-safe throttles the factory after a failure.</summary>

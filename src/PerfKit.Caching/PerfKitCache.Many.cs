@@ -258,13 +258,7 @@ public sealed partial class PerfKitCache
             var (fresh, distributedStale) = await DecodeDistributedAsync<T>(owned[i].Key, bytes, options, CancellationToken.None).ConfigureAwait(false);
             if (fresh is not null)
             {
-                fresh.CopyOnRead = options.CopyOnRead;
-                if (fresh.Size <= _options.MaximumEntrySize)
-                {
-                    StoreL1(fresh);
-                }
-
-                owned[i].Load.Complete(fresh);
+                AcceptDistributed(fresh, options, owned[i].Load);
                 answered[i] = true;
             }
             else
@@ -277,20 +271,8 @@ public sealed partial class PerfKitCache
     }
 
     /// <summary>Copies due for revalidation while L2 cannot be asked: trusted for another interval, as for a single key.</summary>
-    private void KeepTrustingWhileUnavailable<T>(List<(string Key, InFlight Load)> owned, List<int> open, CacheEntry?[] stale)
-    {
-        open.RemoveAll(i =>
-        {
-            if (stale[i] is { } copy && _clock.NowMs < copy.ExpiresAt && TryCast(copy.Value, out T _))
-            {
-                Volatile.Write(ref copy.RevalidateAt, RevalidateAt(_clock.NowMs));
-                owned[i].Load.Complete(copy);
-                return true;
-            }
-
-            return false;
-        });
-    }
+    private void KeepTrustingWhileUnavailable<T>(List<(string Key, InFlight Load)> owned, List<int> open, CacheEntry?[] stale) =>
+        open.RemoveAll(i => TryKeepTrusting<T>(stale[i], owned[i].Load));
 
     private async ValueTask RunManyFactoryAsync<TState, T>(List<(string Key, InFlight Load)> owned, List<int> open, CacheEntry?[] stale, TState state, Func<IReadOnlyList<string>, TState, CancellationToken, ValueTask<IReadOnlyDictionary<string, T>>> factory, CacheEntryOptions options)
     {
