@@ -141,6 +141,7 @@ public sealed partial class MetricsMonitor : IDisposable, IAsyncDisposable
             var accumulator = new WindowAccumulator();
             foreach (var instrument in _collector.Instruments)
             {
+                var kind = instrument.Kind.ToString().ToLowerInvariant();
                 foreach (var s in instrument.AllSeries)
                 {
                     accumulator.Reset();
@@ -150,7 +151,7 @@ public sealed partial class MetricsMonitor : IDisposable, IAsyncDisposable
                         Meter = instrument.MeterName,
                         Instrument = instrument.Name,
                         Unit = instrument.Instrument.Unit,
-                        Kind = instrument.Kind.ToString().ToLowerInvariant(),
+                        Kind = kind,
                         Tags = s.Tags,
                         Count = accumulator.Count,
                         Rate = Value(AlertAggregation.Rate),

@@ -139,7 +139,7 @@ public static class PerfKitMonitoringNotificationsExtensions
             builder.Services, name, optionsName, static (o, n) => o.Name = n, static (sp, o) => new WebhookNotifier(o, Dependencies(sp)));
     }
 
-    private static PerfKitMonitoringDependencies Dependencies(IServiceProvider sp) => new()
+    internal static PerfKitMonitoringDependencies Dependencies(IServiceProvider sp) => new()
     {
         TimeProvider = sp.GetService<TimeProvider>(),
         LoggerFactory = sp.GetService<ILoggerFactory>(),

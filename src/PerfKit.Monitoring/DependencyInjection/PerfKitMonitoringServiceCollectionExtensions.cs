@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using PerfKit.Monitoring;
 using PerfKit.Monitoring.Health;
@@ -36,12 +35,7 @@ public static class PerfKitMonitoringServiceCollectionExtensions
         services.TryAddSingleton(static sp => new MetricsMonitor(
             () => sp.GetServices<IAlertSink>(),
             sp.GetRequiredService<IOptions<MonitoringOptions>>().Value,
-            new PerfKitMonitoringDependencies
-            {
-                TimeProvider = sp.GetService<TimeProvider>(),
-                LoggerFactory = sp.GetService<ILoggerFactory>(),
-                MeterFactory = sp.GetService<System.Diagnostics.Metrics.IMeterFactory>(),
-            }));
+            PerfKitMonitoringNotificationsExtensions.Dependencies(sp)));
         services.TryAddSingleton<MemoryBudgetHealthCheck>();
         services.TryAddSingleton<LatencySloHealthCheck>();
         services.TryAddSingleton<CriticalAlertsHealthCheck>();

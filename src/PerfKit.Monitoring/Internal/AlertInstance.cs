@@ -45,20 +45,16 @@ internal sealed class AlertInstance
     /// <summary>The start of the episode last published as firing, while it is not resolved; null otherwise.</summary>
     public DateTimeOffset? NotifiedFiringSince { get; private set; }
 
-    public double? LastValue { get; private set; }
-
     /// <summary>Feeds one observation.</summary>
     /// <param name="now">The tick's time.</param>
     /// <param name="hasData">Whether there was a value with enough samples; without, it counts as not breaching and cleared.</param>
     /// <param name="breach">Whether the firing condition holds.</param>
     /// <param name="clear">Whether a firing alert's condition is cleared (hysteresis: may differ from !breach).</param>
-    /// <param name="value">The value, for the notification.</param>
     /// <returns>What to publish: Firing, Resolved, or null.</returns>
-    public Notifications.AlertStatus? Step(DateTimeOffset now, bool hasData, bool breach, bool clear, double value)
+    public Notifications.AlertStatus? Step(DateTimeOffset now, bool hasData, bool breach, bool clear)
     {
         if (hasData)
         {
-            LastValue = value;
             Advance(now, breach, clear);
         }
         else

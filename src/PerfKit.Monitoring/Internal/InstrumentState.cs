@@ -110,14 +110,14 @@ internal sealed class InstrumentState
         return j == names.Length;
     }
 
-    private static bool SameByValue(Series series, ReadOnlySpan<KeyValuePair<string, object?>> tags, InstrumentState state)
+    private bool SameByValue(Series series, ReadOnlySpan<KeyValuePair<string, object?>> tags)
     {
         var names = series.TagNames;
         var values = series.TagValues;
         var j = 0;
         foreach (var tag in tags)
         {
-            if (!state.IsKey(tag.Key))
+            if (!IsKey(tag.Key))
             {
                 continue;
             }
@@ -161,7 +161,7 @@ internal sealed class InstrumentState
                 break;
             }
 
-            if (candidate.Hash == hash && SameByValue(candidate, tags, this))
+            if (candidate.Hash == hash && SameByValue(candidate, tags))
             {
                 _last = candidate;
                 return candidate;
@@ -185,7 +185,7 @@ internal sealed class InstrumentState
             var index = hash & _mask;
             while (_table[index] is { } candidate)
             {
-                if (candidate.Hash == hash && SameByValue(candidate, tags, this))
+                if (candidate.Hash == hash && SameByValue(candidate, tags))
                 {
                     return candidate;
                 }

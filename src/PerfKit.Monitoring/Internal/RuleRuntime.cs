@@ -25,6 +25,7 @@ internal sealed class RuleRuntime
     private readonly List<(Series Series, RuleAlertGroup Group)> _members = [];
     private readonly List<RuleAlertGroup> _groups = [];
     private readonly BurnRateWindow[] _burnWindows;
+    private readonly int _burnSlots;
     private readonly double[]? _trendScratch;
     private int _collectorVersion = -1;
     private InstrumentState[] _bound = [];
@@ -43,6 +44,11 @@ internal sealed class RuleRuntime
         _groupBy = options.GroupBy is { } groupBy ? [.. groupBy.Where(static g => !string.IsNullOrWhiteSpace(g))]
             : options.Kind == AlertRuleKind.Trend ? [] : null;
         _burnWindows = options.BurnRateWindows.Count > 0 ? [.. options.BurnRateWindows] : DefaultBurnRateWindows;
+        if (options.Kind == AlertRuleKind.BurnRate)
+        {
+            _burnSlots = Math.Max(1, (int)(_burnWindows.Max(static w => w.Long).Ticks / interval.Ticks));
+        }
+
         if (options.Kind == AlertRuleKind.Trend)
         {
             var n = Math.Max(2, options.TrendSamples);
@@ -99,7 +105,7 @@ internal sealed class RuleRuntime
 
             group.Value = value;
             var wasFlapping = group.Instance.Flapping;
-            var transition = group.Instance.Step(now, hasData, breach, clear, value);
+            var transition = group.Instance.Step(now, hasData, breach, clear);
             if (group.Instance.Flapping != wasFlapping)
             {
                 flappingChanged?.Invoke(this, group);
@@ -226,8 +232,7 @@ internal sealed class RuleRuntime
     private (bool, bool, bool, double) BurnRate(RuleAlertGroup group)
     {
         var acc = group.Accumulator;
-        var longest = _burnWindows.Max(static w => w.Long);
-        var size = Math.Max(1, (int)(longest.Ticks / _interval.Ticks));
+        var size = _burnSlots;
         group.BurnTotal ??= new long[size];
         group.BurnBad ??= new long[size];
         group.BurnLong ??= new double[_burnWindows.Length];

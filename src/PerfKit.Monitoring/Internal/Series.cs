@@ -68,9 +68,6 @@ internal sealed class Series
 
     public IReadOnlyDictionary<string, string> Tags { get; }
 
-    /// <summary>Complete intervals so far (a window at start-up is shorter than asked).</summary>
-    public long Rotations => _rotations;
-
     /// <summary>Measurements that went to this overflow series.</summary>
     public long OverflowMeasurements => Volatile.Read(ref _overflowMeasurements);
 
