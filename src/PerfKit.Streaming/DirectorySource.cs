@@ -160,13 +160,7 @@ public sealed class DirectorySource : IAsyncEnumerable<FileItem>
                     ReturnSpecialDirectories = false,
                     AttributesToSkip = _options.AttributesToSkip,
                 });
-            var entries = new List<Entry>();
-            foreach (var entry in enumerable)
-            {
-                entries.Add(entry);
-            }
-
-            var array = entries.ToArray();
+            var array = enumerable.ToArray();
             Array.Sort(array, static (a, b) => string.CompareOrdinal(a.Name, b.Name));
             return (array, null);
         }

@@ -5,6 +5,16 @@ namespace PerfKit.Streaming;
 /// <summary>What the processor gets beside the item: its position, a token, a record counter and a file opener that remembers the read position for the failure report.</summary>
 public sealed class StreamingItemContext
 {
+    // Shared by every OpenRead: FileStream only reads these, nothing sets them after construction.
+    private static readonly FileStreamOptions ReadOptions = new()
+    {
+        Mode = FileMode.Open,
+        Access = FileAccess.Read,
+        Share = FileShare.Read | FileShare.Delete,
+        Options = FileOptions.SequentialScan,
+        BufferSize = 0,
+    };
+
     private readonly FileItem? _file;
     private TrackedFileStream? _stream;
     private long _records;
@@ -59,14 +69,7 @@ public sealed class StreamingItemContext
         }
 
         _stream?.Dispose();
-        _stream = new TrackedFileStream(_file.FullPath, new FileStreamOptions
-        {
-            Mode = FileMode.Open,
-            Access = FileAccess.Read,
-            Share = FileShare.Read | FileShare.Delete,
-            Options = FileOptions.SequentialScan,
-            BufferSize = 0,
-        });
+        _stream = new TrackedFileStream(_file.FullPath, ReadOptions);
         return _stream;
     }
 

@@ -567,48 +567,27 @@ public sealed partial class StreamingPipeline<TItem, TResult>
 
         private void ReportCounting(long items, long bytes)
         {
-            if (_progress is null)
+            if (!ProgressDue(force: false, out var now))
             {
                 return;
             }
 
-            var now = _p._time.GetTimestamp();
-            if (_p._time.GetElapsedTime(_lastProgress, now) < _o.ProgressInterval)
+            Publish(new StreamingProgress
             {
-                return;
-            }
-
-            _lastProgress = now;
-            try
-            {
-                _progress.Report(new StreamingProgress
-                {
-                    ItemsTotal = items,
-                    BytesTotal = bytes,
-                    Elapsed = _p._time.GetElapsedTime(_started, now),
-                    IsCounting = true,
-                });
-            }
-            catch (Exception e)
-            {
-                Log.ProgressObserverFailed(_p._logger, e, _o.Name);
-            }
+                ItemsTotal = items,
+                BytesTotal = bytes,
+                Elapsed = _p._time.GetElapsedTime(_started, now),
+                IsCounting = true,
+            });
         }
 
         private void Report(bool final)
         {
-            if (_progress is null)
+            if (!ProgressDue(force: final, out var now))
             {
                 return;
             }
 
-            var now = _p._time.GetTimestamp();
-            if (!final && _p._time.GetElapsedTime(_lastProgress, now) < _o.ProgressInterval)
-            {
-                return;
-            }
-
-            _lastProgress = now;
             var elapsed = _p._time.GetElapsedTime(_started, now);
             var seconds = _p._time.GetElapsedTime(_processingStarted, now).TotalSeconds;
             var done = _succeeded + _failed;
@@ -624,25 +603,49 @@ public sealed partial class StreamingPipeline<TItem, TResult>
                 eta = TimeSpan.FromSeconds(Math.Max(0, itemsTotal - done - Interlocked.Read(ref _skipped)) / itemsPerSecond);
             }
 
+            Publish(new StreamingProgress
+            {
+                ItemsDone = done,
+                ItemsSkipped = Interlocked.Read(ref _skipped),
+                ItemsTotal = _itemsTotal,
+                BytesDone = _bytes,
+                BytesTotal = _bytesTotal,
+                Records = _records,
+                Failures = _failed,
+                ItemsInFlight = _flow.ItemsInFlight,
+                BytesInFlight = _flow.BytesInFlight,
+                Elapsed = elapsed,
+                BytesPerSecond = bytesPerSecond,
+                ItemsPerSecond = itemsPerSecond,
+                EstimatedRemaining = final ? TimeSpan.Zero : eta,
+                IsFinal = final,
+            });
+        }
+
+        /// <summary>Whether a progress report is due (an observer is set, and <paramref name="force"/> or the interval has passed); if so, records it as sent at <paramref name="now"/>.</summary>
+        private bool ProgressDue(bool force, out long now)
+        {
+            now = 0;
+            if (_progress is null)
+            {
+                return false;
+            }
+
+            now = _p._time.GetTimestamp();
+            if (!force && _p._time.GetElapsedTime(_lastProgress, now) < _o.ProgressInterval)
+            {
+                return false;
+            }
+
+            _lastProgress = now;
+            return true;
+        }
+
+        private void Publish(StreamingProgress progress)
+        {
             try
             {
-                _progress.Report(new StreamingProgress
-                {
-                    ItemsDone = done,
-                    ItemsSkipped = Interlocked.Read(ref _skipped),
-                    ItemsTotal = _itemsTotal,
-                    BytesDone = _bytes,
-                    BytesTotal = _bytesTotal,
-                    Records = _records,
-                    Failures = _failed,
-                    ItemsInFlight = _flow.ItemsInFlight,
-                    BytesInFlight = _flow.BytesInFlight,
-                    Elapsed = elapsed,
-                    BytesPerSecond = bytesPerSecond,
-                    ItemsPerSecond = itemsPerSecond,
-                    EstimatedRemaining = final ? TimeSpan.Zero : eta,
-                    IsFinal = final,
-                });
+                _progress?.Report(progress);
             }
             catch (Exception e)
             {

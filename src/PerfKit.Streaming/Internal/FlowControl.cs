@@ -20,7 +20,6 @@ internal sealed class FlowControl
     private string? _lowWaterKey;
     private TaskCompletionSource? _admission;
     private TaskCompletionSource _blocked = NewSignal();
-    private bool _producerBlocked;
 
     public FlowControl(long maxBytes, int window, StreamingCheckpoint? checkpoint)
     {
@@ -82,7 +81,7 @@ internal sealed class FlowControl
         {
             lock (_sync)
             {
-                return _producerBlocked;
+                return _blocked.Task.IsCompleted;
             }
         }
     }
@@ -128,7 +127,6 @@ internal sealed class FlowControl
                 {
                     _bytesInFlight += weight;
                     _itemsInFlight++;
-                    _producerBlocked = false;
                     if (_blocked.Task.IsCompleted)
                     {
                         _blocked = NewSignal();
@@ -139,7 +137,6 @@ internal sealed class FlowControl
 
                 _admission = NewSignal();
                 wait = _admission.Task;
-                _producerBlocked = true;
                 _blocked.TrySetResult();
             }
 

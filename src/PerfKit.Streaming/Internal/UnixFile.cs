@@ -14,8 +14,11 @@ internal static partial class UnixFile
     private const int TypeMask = 0xF000;
     private const int Regular = 0x8000;
 
+    // Where st_mode sits in struct stat: fixed for the process (OS and architecture), -1 where it is not read.
+    private static readonly int StatModeOffset = ModeOffset();
+
     /// <summary>Whether the file type can be read on this platform (Linux x64/arm64, macOS arm64).</summary>
-    public static bool Supported { get; } = ModeOffset() >= 0;
+    public static bool Supported { get; } = StatModeOffset >= 0;
 
     /// <summary>Why <paramref name="path"/> (links followed) is not a regular file, or null if it is one or cannot be told.</summary>
     public static unsafe string? NotRegular(string path)
@@ -62,17 +65,21 @@ internal static partial class UnixFile
 
         var handle = new SafeFileHandle(fd, ownsHandle: true);
         var buffer = stackalloc byte[512];
-        if (FStat(fd, buffer) == 0 && (Mode(buffer) & TypeMask) == 0x4000)
+        if (FStat(fd, buffer) == 0)
         {
-            // A folder: let .NET open it and throw its usual exception.
-            handle.Dispose();
-            return null;
-        }
+            var mode = Mode(buffer);
+            if ((mode & TypeMask) == 0x4000)
+            {
+                // A folder: let .NET open it and throw its usual exception.
+                handle.Dispose();
+                return null;
+            }
 
-        if (FStat(fd, buffer) == 0 && Describe(Mode(buffer)) is { } problem)
-        {
-            handle.Dispose();
-            throw new IOException($"'{path}' is {problem}; not opened.");
+            if (Describe(mode) is { } problem)
+            {
+                handle.Dispose();
+                throw new IOException($"'{path}' is {problem}; not opened.");
+            }
         }
 
         // O_NONBLOCK has no effect on regular files.
@@ -91,7 +98,7 @@ internal static partial class UnixFile
     };
 
     private static unsafe int Mode(byte* buffer) =>
-        OperatingSystem.IsMacOS() ? *(ushort*)(buffer + ModeOffset()) : *(int*)(buffer + ModeOffset());
+        OperatingSystem.IsMacOS() ? *(ushort*)(buffer + StatModeOffset) : *(int*)(buffer + StatModeOffset);
 
     private static int ModeOffset()
     {
