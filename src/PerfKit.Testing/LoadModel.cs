@@ -29,8 +29,9 @@ public abstract class LoadModel
     /// How long iterations still running when the run reaches its limit (its duration, its last arrival or its
     /// iteration count) may go on before their token is cancelled and the run stops waiting for them, so a run always
     /// ends even if the system hangs and the scenario ignores its token. After a broken <see cref="AbortWhen"/>
-    /// threshold the token is cancelled at once, and this only bounds the wait for iterations that ignore it. A cut-off iteration is a failure, <c>interrupted at graceful stop</c>, and its latency so far is recorded
-    /// (a lower bound); a task given up on is observed, never waited for.
+    /// threshold the token is cancelled at once, and this only bounds the wait for iterations that ignore it. A cut-off
+    /// iteration is a failure, <c>interrupted at graceful stop</c>, and its latency so far is recorded (a lower bound); a
+    /// task given up on is observed, never waited for.
     /// Not applied with a <see cref="VirtualLoadClock"/>. Default 30 s.
     /// </summary>
     public TimeSpan GracefulStop { get; init; } = TimeSpan.FromSeconds(30);
